@@ -1,0 +1,36 @@
+// Builds dist/: the worker bundled into a string, then the library as ESM and CommonJS with that string
+// inlined, then type declarations for both. One esbuild call per output, no config files.
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dist = path.join(root, 'dist');
+fs.rmSync(dist, { recursive: true, force: true });
+
+const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning', legalComments: 'none' };
+
+// The worker runs with eval: true, as a CommonJS script.
+const worker = await build({ ...common, entryPoints: [path.join(root, 'src/worker/main.ts')], format: 'cjs', write: false });
+const workerSource = worker.outputFiles[0].text;
+
+for (const [format, file] of [['esm', 'index.mjs'], ['cjs', 'index.cjs']]) {
+  await build({
+    ...common,
+    entryPoints: [path.join(root, 'src/index.ts')],
+    format,
+    outfile: path.join(dist, file),
+    define: { __SYNCBRIDGE_WORKER_SOURCE__: JSON.stringify(workerSource) },
+  });
+}
+
+// Declarations, emitted once and copied: TypeScript reads dist/types as ES module declarations (the package
+// is "type": "module") and dist/cjs-types, marked "commonjs", as CommonJS ones for require() users.
+execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit' });
+fs.cpSync(path.join(dist, 'types'), path.join(dist, 'cjs-types'), { recursive: true });
+fs.writeFileSync(path.join(dist, 'cjs-types/package.json'), '{ "type": "commonjs" }\n');
+fs.writeFileSync(path.join(dist, 'index.d.mts'), "export * from './types/index.js';\n");
+fs.writeFileSync(path.join(dist, 'index.d.cts'), "export * from './cjs-types/index.js';\n");
+console.log(`built dist/ (worker ${(workerSource.length / 1024).toFixed(1)} KiB)`);

@@ -1,0 +1,52 @@
+/**
+ * Every error the library itself raises is a SyncBridgeError with one of these stable codes.
+ * Errors thrown by *your* code in the worker are rethrown as they were (same class, message, stack, ...).
+ */
+export const ErrorCodes = {
+  /** A value (argument, return value, thrown value) cannot cross between threads. */
+  CLONE: 'ERR_SYNCBRIDGE_CLONE',
+  /** The module could not be found or loaded, or has no such export. */
+  MODULE: 'ERR_SYNCBRIDGE_MODULE',
+  /** The API was used with an argument it cannot accept. */
+  INVALID_ARG: 'ERR_SYNCBRIDGE_INVALID_ARG',
+  /** A `runSync` function refers to a variable of the caller's scope. */
+  CLOSURE: 'ERR_SYNCBRIDGE_CLOSURE',
+  /** The call did not finish within its `timeout`; the worker was stopped. */
+  TIMEOUT: 'ERR_SYNCBRIDGE_TIMEOUT',
+  /** The worker thread stopped (process.exit, out of memory, failed to start). */
+  WORKER_EXIT: 'ERR_SYNCBRIDGE_WORKER_EXIT',
+  /** An error escaped the call (a throw in a timer, an unhandled rejection); the worker was replaced. */
+  UNCAUGHT: 'ERR_SYNCBRIDGE_UNCAUGHT',
+  /** This runtime or thread cannot do what was asked (e.g. it cannot block). */
+  UNSUPPORTED: 'ERR_SYNCBRIDGE_UNSUPPORTED',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+// A brand shared by every copy of the library (ESM and CJS builds, two installed versions), so that
+// `err instanceof SyncBridgeError` holds whichever copy created the error.
+const brand = Symbol.for('syncbridge.SyncBridgeError');
+
+export class SyncBridgeError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    Object.defineProperty(this, brand, { value: true });
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+  }
+}
+
+// On the prototype, not enumerable: util.inspect then prints "SyncBridgeError [ERR_SYNCBRIDGE_...]: message".
+Object.defineProperty(SyncBridgeError.prototype, 'name', { value: 'SyncBridgeError', configurable: true, writable: true });
+
+/** An ERR_SYNCBRIDGE_INVALID_ARG whose stack starts at the user's call of `entry`. */
+export function invalidArgument(message: string, entry: (...args: never[]) => unknown): SyncBridgeError {
+  const error = new SyncBridgeError(ErrorCodes.INVALID_ARG, message);
+  Error.captureStackTrace(error, entry);
+  return error;
+}

@@ -1,0 +1,101 @@
+/**
+ * Inside the worker: while a call runs, everything written to process.stdout/stderr goes into the shared
+ * output area as records, in order, instead of through Node's asynchronous worker-stdio forwarding (which
+ * needs the caller's event loop, and the caller is blocked). The caller drains the area to its own
+ * streams before the call returns, so output is never lost or reordered, even if it exits right after.
+ * Between calls, writes take the normal path.
+ */
+import { OUTPUT_RECORD_HEADER, Word, type SharedViews } from './protocol.js';
+
+type Write = (chunk: unknown, encoding?: unknown, callback?: unknown) => boolean;
+
+/** A full area waits for the caller to drain it; wake the caller at most this often for live output. */
+const LIVE_OUTPUT_INTERVAL_MS = 20;
+const DRAIN_WAIT_SLICE_MS = 1000;
+
+export interface OutputCapture {
+  /** True while a call is in flight. */
+  active: boolean;
+}
+
+export function captureOutput(views: SharedViews, signalCaller: () => void): OutputCapture {
+  const { words, output: area } = views;
+  const header = new DataView(area.buffer, area.byteOffset, area.byteLength);
+  const capture: OutputCapture = { active: false };
+  let lastSignal = 0;
+
+  const append = (fd: number, bytes: Uint8Array) => {
+    let offset = 0;
+    do {
+      const used = Atomics.load(words, Word.OUTPUT_LENGTH);
+      const room = area.length - used - OUTPUT_RECORD_HEADER;
+      if (room <= 0) {
+        // Full: ask the caller to drain, and wait until it has.
+        signalCaller();
+        Atomics.wait(words, Word.OUTPUT_LENGTH, used, DRAIN_WAIT_SLICE_MS);
+        continue;
+      }
+      const size = Math.min(room, bytes.length - offset);
+      header.setUint8(used, fd);
+      header.setUint32(used + 1, size, true);
+      area.set(bytes.subarray(offset, offset + size), used + OUTPUT_RECORD_HEADER);
+      // Publish only if the caller did not drain meanwhile; otherwise write again at the new start.
+      if (Atomics.compareExchange(words, Word.OUTPUT_LENGTH, used, used + OUTPUT_RECORD_HEADER + size) !== used) continue;
+      offset += size;
+    } while (offset < bytes.length);
+    const now = performance.now();
+    if (now - lastSignal > LIVE_OUTPUT_INTERVAL_MS) {
+      lastSignal = now;
+      signalCaller();
+    }
+  };
+
+  const patch = (stream: NodeJS.WriteStream, fd: number) => {
+    const original = stream.write.bind(stream) as Write;
+    (stream as unknown as { write: Write }).write = (chunk, encoding, callback) => {
+      if (!capture.active) return original(chunk, encoding, callback);
+      if (typeof encoding === 'function') {
+        callback = encoding;
+        encoding = undefined;
+      }
+      const bytes =
+        typeof chunk === 'string'
+          ? Buffer.from(chunk, (encoding as BufferEncoding | undefined) ?? 'utf8')
+          : chunk instanceof Uint8Array
+            ? chunk
+            : Buffer.from(String(chunk));
+      append(fd, bytes);
+      if (typeof callback === 'function') process.nextTick(callback as () => void);
+      return true;
+    };
+  };
+  patch(process.stdout, 1);
+  patch(process.stderr, 2);
+  return capture;
+}
+
+/**
+ * On the caller's side: writes every record waiting in the output area to this thread's stdout/stderr
+ * (through process.stdout.write, so test runners that capture output see it) and frees the area.
+ */
+export function drainOutput(views: SharedViews): void {
+  const { words, output: area } = views;
+  const header = new DataView(area.buffer, area.byteOffset, area.byteLength);
+  let position = 0;
+  for (;;) {
+    const length = Atomics.load(words, Word.OUTPUT_LENGTH);
+    while (position < length) {
+      const fd = header.getUint8(position);
+      const size = header.getUint32(position + 1, true);
+      const start = position + OUTPUT_RECORD_HEADER;
+      (fd === 2 ? process.stderr : process.stdout).write(Buffer.from(area.subarray(start, start + size)));
+      position = start + size;
+    }
+    if (length === 0) return;
+    // The worker only appends until we zero the length; if it appended meanwhile, write that too.
+    if (Atomics.compareExchange(words, Word.OUTPUT_LENGTH, length, 0) === length) {
+      Atomics.notify(words, Word.OUTPUT_LENGTH);
+      return;
+    }
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * The wire between a calling thread and its worker: one place for the shared-memory layout and the
+ * message shapes. Both sides import this file (the worker gets its own bundled copy).
+ *
+ * Memory: one SharedArrayBuffer per worker.
+ *   [ header: Int32 words ][ request area ][ response area ][ output area ]
+ * A call: the caller v8-serializes the request into the request area (or, when it does not fit, transfers
+ * the bytes through the MessagePort and writes PAYLOAD_ON_PORT as the length), bumps REQUEST_SEQ and
+ * notifies; the worker answers the same way in the response area, sets RESPONSE_SEQ to the request's seq
+ * and bumps SIGNAL. Each side spins briefly before it parks (see defaults.ts): a parked thread takes tens
+ * of microseconds to wake on these machines, a spinning one well under one.
+ *
+ * Calls in the other direction (callbacks) and references to worker-side objects will be more `Op`s and
+ * `Status`es on the same two areas; the caller only ever waits on SIGNAL, so new reasons to wake it fit in.
+ */
+import v8 from 'node:v8';
+import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+
+/** Indices of the Int32 control words at the start of the shared buffer. */
+export const Word = {
+  /** Bumped by the caller when a request is ready; the worker waits on it. */
+  REQUEST_SEQ: 0,
+  /** Bumped by the worker whenever the caller should look again (response, output to drain, exit). */
+  SIGNAL: 1,
+  /** The seq of the request whose response is in the response area. */
+  RESPONSE_SEQ: 2,
+  REQUEST_LENGTH: 3,
+  RESPONSE_LENGTH: 4,
+  /** Bytes of captured stdout/stderr records waiting in the output area; the caller drains and zeroes it. */
+  OUTPUT_LENGTH: 5,
+  WORKER_STATE: 6,
+  EXIT_CODE: 7,
+} as const;
+export const HEADER_WORDS = 16;
+export const HEADER_BYTES = HEADER_WORDS * 4;
+
+/** Written as a length when the payload did not fit its area and travels through the MessagePort instead. */
+export const PAYLOAD_ON_PORT = -1;
+
+export const WorkerState = { STARTING: 0, READY: 1, EXITED: 2 } as const;
+
+export const Op = {
+  /** Call an export of a module: target = module URL, name = export name. */
+  CALL: 0,
+  /** Run a function from its source: target = source text. */
+  RUN: 1,
+  /** List a module's exports: target = module URL. */
+  EXPORTS: 2,
+} as const;
+export type Op = (typeof Op)[keyof typeof Op];
+
+export const Status = {
+  /** value = the return value. */
+  OK: 0,
+  /** value = the thrown value, encoded by error-serialization. */
+  THROW: 1,
+  /** value = a LibraryFailure: the library itself failed the call (module, clone, closure). */
+  FAILED: 2,
+  /** value = the encoded error that escaped the call; the worker is going away. */
+  UNCAUGHT: 3,
+} as const;
+export type Status = (typeof Status)[keyof typeof Status];
+
+export type Request = [seq: number, op: Op, target: string, name: string, args: unknown[]];
+export type Response = [seq: number, status: Status, value: unknown];
+
+/** A failure the worker reports on the library's behalf; the caller turns it into a SyncBridgeError. */
+export interface LibraryFailure {
+  code: string;
+  message: string;
+  cause?: unknown;
+}
+
+export interface Layout {
+  requestBytes: number;
+  responseBytes: number;
+  outputBytes: number;
+}
+
+export interface SharedViews {
+  words: Int32Array;
+  request: Uint8Array;
+  response: Uint8Array;
+  output: Uint8Array;
+}
+
+export function allocateShared(layout: Layout): SharedArrayBuffer {
+  return new SharedArrayBuffer(HEADER_BYTES + layout.requestBytes + layout.responseBytes + layout.outputBytes);
+}
+
+export function viewsOf(buffer: SharedArrayBuffer, layout: Layout): SharedViews {
+  let offset = HEADER_BYTES;
+  const take = (size: number) => {
+    const view = new Uint8Array(buffer, offset, size);
+    offset += size;
+    return view;
+  };
+  return {
+    words: new Int32Array(buffer, 0, HEADER_WORDS),
+    request: take(layout.requestBytes),
+    response: take(layout.responseBytes),
+    output: take(layout.outputBytes),
+  };
+}
+
+/**
+ * Serializes `message` into `area` if it fits; otherwise transfers the bytes through `port`.
+ * Returns the length to publish. Throws what v8.serialize throws (DataCloneError) untouched.
+ */
+export function writeMessage(message: unknown, area: Uint8Array, port: MessagePort): number {
+  const bytes = v8.serialize(message);
+  if (bytes.length <= area.length) {
+    area.set(bytes);
+    return bytes.length;
+  }
+  // v8.serialize hands back a Buffer that owns its ArrayBuffer; transferring it costs no copy.
+  const owned = bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length ? bytes : Uint8Array.from(bytes);
+  port.postMessage(owned, [owned.buffer]);
+  return PAYLOAD_ON_PORT;
+}
+
+export function readMessage(length: number, area: Uint8Array, port: MessagePort): unknown {
+  if (length !== PAYLOAD_ON_PORT) return v8.deserialize(area.subarray(0, length));
+  // The sender posts before it publishes the length, so the message is already queued.
+  const received = receiveMessageOnPort(port);
+  if (!received) throw new Error('syncbridge: protocol error, payload expected on the port is missing');
+  return v8.deserialize(received.message as Uint8Array);
+}
+
+/**
+ * Captured output travels as records in the output area: [fd: u8][length: u32 LE][bytes].
+ * The worker appends (and waits for the caller to drain when full); the caller drains in order.
+ */
+export const OUTPUT_RECORD_HEADER = 5;

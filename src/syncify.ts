@@ -1,0 +1,85 @@
+/** syncify(): a module's exports as synchronous functions. */
+import { bridgeFor } from './bridges.js';
+import { SyncBridgeError } from './errors.js';
+import { checkOptions, callSettings, workerOptionsOf, type CallSettings, type SyncifyOptions } from './options.js';
+import { Op } from './protocol.js';
+import { resolveModuleUrl } from './resolve-module.js';
+import type { Syncified } from './types.js';
+import { fileURLToPath } from 'node:url';
+
+/** Property names that tools probe on any object (promises, test matchers, React, serializers). */
+const PROBES = new Set(['then', 'toJSON', 'asymmetricMatch', '$$typeof', 'nodeType', 'constructor', 'prototype', '__esModule', 'inspect']);
+
+/**
+ * Makes every exported function of a module callable synchronously. The module is any plain ES or
+ * CommonJS module (no wrapper needed), named by a URL, a file: URL string, an absolute path or a package
+ * name. Nothing starts until the first call; the worker is shared with every other syncify()/runSync() of
+ * this thread.
+ *
+ * ```ts
+ * const client = syncify<typeof import('./client.js')>(new URL('./client.js', import.meta.url), { timeout: 5_000 });
+ * const user = client.fetchUser(1);
+ * ```
+ */
+export function syncify<T = Record<string, (...args: any[]) => unknown>>(module: string | URL, options?: SyncifyOptions): Syncified<T> {
+  let checked: SyncifyOptions, url: string, settings: CallSettings;
+  try {
+    checked = checkOptions(options, 'syncify()');
+    url = resolveModuleUrl(module);
+    settings = callSettings(checked);
+  } catch (error) {
+    // Point the stack at the user's syncify() call, not at our validation code.
+    if (error instanceof SyncBridgeError) Error.captureStackTrace(error, syncify);
+    throw error;
+  }
+  const bridge = bridgeFor(workerOptionsOf(checked));
+  const where = url.startsWith('file:') ? fileURLToPath(url) : url;
+
+  const functions = new Map<string, (...args: unknown[]) => unknown>();
+  const functionFor = (name: string) => {
+    let fn = functions.get(name);
+    if (!fn) {
+      const site = { label: `${name}() from ${where}`, entry: undefined as unknown as (...args: never[]) => unknown };
+      // A named function, so stack traces and fn.name read like the export.
+      fn = { [name]: (...args: unknown[]) => bridge.call(Op.CALL, url, name, args, settings, site) }[name]!;
+      site.entry = fn;
+      functions.set(name, fn);
+    }
+    return fn;
+  };
+
+  let exportList: Array<[string, string]> | undefined;
+  const functionExports = (): string[] => {
+    exportList ??= bridge.call(Op.EXPORTS, url, '', [], settings, { label: `the exports of ${where}`, entry: functionExports }) as Array<[string, string]>;
+    return exportList.filter(([name, kind]) => kind === 'function' && name !== 'then').map(([name]) => name);
+  };
+
+  const target = Object.create(null) as object;
+  return new Proxy(target, {
+    get(_, property) {
+      if (typeof property === 'symbol') return property === Symbol.toStringTag ? 'Syncified' : undefined;
+      if (property === 'then') return undefined;
+      if (PROBES.has(property) && !(exportList && functionExports().includes(property))) return undefined;
+      return functionFor(property);
+    },
+    has(_, property) {
+      return typeof property === 'string' && functionExports().includes(property);
+    },
+    ownKeys() {
+      return functionExports();
+    },
+    getOwnPropertyDescriptor(_, property) {
+      if (typeof property !== 'string' || !functionExports().includes(property)) return undefined;
+      return { value: functionFor(property), writable: false, enumerable: true, configurable: true };
+    },
+    set() {
+      return false;
+    },
+    defineProperty() {
+      return false;
+    },
+    deleteProperty() {
+      return false;
+    },
+  }) as Syncified<T>;
+}

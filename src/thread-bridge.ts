@@ -1,0 +1,227 @@
+/**
+ * The worker-thread strategy: one worker per calling thread (per set of worker options), started on first
+ * use, reused by every later call, and replaced after a fault. The caller blocks on the shared buffer
+ * (protocol.ts) with a bounded spin, then Atomics.wait in slices, so it can also drain output, notice a
+ * dead worker, time out and report long waits.
+ */
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { findUncloneable } from './clone-check.js';
+import { defaults } from './defaults.js';
+import { assertCanBlock } from './environment.js';
+import { decodeThrown, type EncodedThrown } from './error-serialization.js';
+import { ErrorCodes, SyncBridgeError, type ErrorCode } from './errors.js';
+import type { CallSettings, WorkerOptions } from './options.js';
+import { drainOutput } from './output.js';
+import {
+  Status,
+  Word,
+  WorkerState,
+  allocateShared,
+  readMessage,
+  viewsOf,
+  writeMessage,
+  type LibraryFailure,
+  type Op,
+  type Response,
+  type SharedViews,
+} from './protocol.js';
+import type { WorkerData } from './worker/main.js';
+
+/** The worker's code, bundled to a string at build time (scripts/build.mjs). */
+declare const __SYNCBRIDGE_WORKER_SOURCE__: string;
+
+/** What a call is, for messages: "fetchUser() from /app/client.js". */
+export interface CallSite {
+  label: string;
+  /** The public function the user called: stack traces are cut above it. */
+  entry: (...args: never[]) => unknown;
+}
+
+function callerFrames(entry: CallSite['entry']): string {
+  const holder: { stack?: string } = {};
+  Error.captureStackTrace(holder, entry);
+  return (holder.stack ?? '').split('\n').slice(1).join('\n');
+}
+
+function failure(code: ErrorCode, message: string, site: CallSite, cause?: unknown): SyncBridgeError {
+  const error = new SyncBridgeError(code, message, cause === undefined ? undefined : { cause });
+  Error.captureStackTrace(error, site.entry);
+  return error;
+}
+
+interface LiveWorker {
+  worker: Worker;
+  views: SharedViews;
+  port: MessagePort;
+  seq: number;
+  /**
+   * Set by the worker's 'error' and 'exit' events. They arrive only when this thread's event loop runs
+   * (between calls), so a death *during* a call is seen through the shared WORKER_STATE word instead.
+   */
+  error?: unknown;
+  exitCode?: number;
+}
+
+export class ThreadBridge {
+  #live: LiveWorker | undefined;
+
+  constructor(private readonly workerOptions: WorkerOptions) {}
+
+  call(op: Op, target: string, name: string, args: unknown[], settings: CallSettings, site: CallSite): unknown {
+    const started = performance.now();
+    // Vet first: structured clone would silently strip class instances and symbol keys, not just fail.
+    for (let i = 0; i < args.length; i++) {
+      const problem = findUncloneable(args[i], `argument ${i + 1}`);
+      if (problem) throw failure(ErrorCodes.CLONE, `${site.label}: ${problem}.`, site);
+    }
+    const live = this.#ensureWorker(site);
+    const seq = ++live.seq;
+    const { words } = live.views;
+    let length: number;
+    try {
+      length = writeMessage([seq, op, target, name, args], live.views.request, live.port);
+    } catch (error) {
+      throw failure(ErrorCodes.CLONE, `${site.label}: the arguments cannot be sent to the worker (${String(error)}).`, site, error);
+    }
+    Atomics.store(words, Word.REQUEST_LENGTH, length);
+    Atomics.store(words, Word.REQUEST_SEQ, seq);
+    Atomics.notify(words, Word.REQUEST_SEQ);
+
+    const outcome = this.#wait(live, seq, settings, started, site);
+    drainOutput(live.views);
+    if (outcome === 'timed-out') {
+      this.#retire();
+      throw failure(
+        ErrorCodes.TIMEOUT,
+        `${site.label} did not finish within ${settings.timeout} ms. The worker was stopped and the module's state is lost; ` +
+          'the next call starts a fresh worker. Raise the "timeout" option (or SYNCBRIDGE_TIMEOUT) if the call needs longer.',
+        site,
+      );
+    }
+    if (outcome === 'exited') {
+      const code = Atomics.load(words, Word.EXIT_CODE);
+      this.#retire();
+      throw failure(
+        ErrorCodes.WORKER_EXIT,
+        `${site.label}: the worker exited with code ${code} during the call (process.exit() in the worker?). ` +
+          "The module's state is lost; the next call starts a fresh worker.",
+        site,
+      );
+    }
+    const [, status, value] = readMessage(Atomics.load(words, Word.RESPONSE_LENGTH), live.views.response, live.port) as Response;
+    switch (status) {
+      case Status.OK:
+        return value;
+      case Status.THROW:
+        throw decodeThrown(value as EncodedThrown, callerFrames(site.entry));
+      case Status.FAILED: {
+        const { code, message, cause } = value as LibraryFailure;
+        throw failure(code as ErrorCode, `${site.label}: ${message}`, site, cause === undefined ? undefined : decodeThrown(cause as EncodedThrown));
+      }
+      case Status.UNCAUGHT: {
+        const { what, error } = value as { what: string; error: EncodedThrown };
+        this.#retire();
+        throw failure(
+          ErrorCodes.UNCAUGHT,
+          `${site.label}: ${what} happened in the worker during the call (see cause), which would end a Node process. ` +
+            "The worker was replaced and the module's state is lost; the next call starts a fresh worker.",
+          site,
+          decodeThrown(error),
+        );
+      }
+      default:
+        throw failure(ErrorCodes.WORKER_EXIT, `${site.label}: protocol error, unknown status ${String(status)}.`, site);
+    }
+  }
+
+  /** Stops the worker, if any. The next call starts a new one. */
+  close(): Promise<void> {
+    return this.#retire();
+  }
+
+  #ensureWorker(site: CallSite): LiveWorker {
+    const live = this.#live;
+    if (live && live.exitCode === undefined && Atomics.load(live.views.words, Word.WORKER_STATE) !== WorkerState.EXITED) return live;
+    if (live) this.#retire();
+    assertCanBlock();
+    const layout = defaults.layout;
+    const buffer = allocateShared(layout);
+    const { port1, port2 } = new MessageChannel();
+    const workerData: WorkerData = { buffer, port: port2, layout, spinMicros: defaults.workerSpinMicros };
+    const { execArgv, env, resourceLimits } = this.workerOptions;
+    let worker: Worker;
+    try {
+      worker = new Worker(__SYNCBRIDGE_WORKER_SOURCE__, {
+        eval: true,
+        name: 'syncbridge',
+        workerData,
+        transferList: [port2],
+        ...(execArgv && { execArgv }),
+        ...(env && { env }),
+        ...(resourceLimits && { resourceLimits }),
+      });
+    } catch (error) {
+      throw failure(ErrorCodes.WORKER_EXIT, `${site.label}: the worker could not be started: ${(error as Error).message}`, site, error);
+    }
+    // The worker must never keep the process alive: a script that makes calls and ends, exits.
+    worker.unref();
+    const next: LiveWorker = { worker, views: viewsOf(buffer, layout), port: port1, seq: 0 };
+    worker.on('error', (error) => {
+      next.error = error;
+    });
+    worker.on('exit', (code) => {
+      next.exitCode = code;
+    });
+    this.#live = next;
+    return next;
+  }
+
+  #wait(live: LiveWorker, seq: number, settings: CallSettings, started: number, site: CallSite): 'answered' | 'timed-out' | 'exited' {
+    const { words } = live.views;
+    const deadline = started + settings.timeout;
+    // Bounded spin first: the answer to a quick call arrives before a park/wake cycle would finish.
+    const spinUntil = started + defaults.callerSpinMicros / 1000;
+    do {
+      for (let i = 0; i < 100; i++) if (Atomics.load(words, Word.RESPONSE_SEQ) === seq) return 'answered';
+    } while (performance.now() < spinUntil);
+
+    let nextReport = settings.warnAfter > 0 ? started + settings.warnAfter : Infinity;
+    for (;;) {
+      const signal = Atomics.load(words, Word.SIGNAL);
+      if (Atomics.load(words, Word.RESPONSE_SEQ) === seq) return 'answered';
+      if (Atomics.load(words, Word.WORKER_STATE) === WorkerState.EXITED) return 'exited';
+      if (Atomics.load(words, Word.OUTPUT_LENGTH) > 0) drainOutput(live.views);
+      const now = performance.now();
+      if (now >= deadline) return 'timed-out';
+      if (now >= nextReport) {
+        this.#reportLongWait(live, site, now - started);
+        nextReport += settings.warnAfter;
+      }
+      Atomics.wait(words, Word.SIGNAL, signal, Math.min(deadline, nextReport) - now);
+    }
+  }
+
+  #reportLongWait(live: LiveWorker, site: CallSite, waited: number): void {
+    const seconds = waited < 10_000 ? (waited / 1000).toFixed(1) : Math.round(waited / 1000);
+    const starting = Atomics.load(live.views.words, Word.WORKER_STATE) === WorkerState.STARTING;
+    process.stderr.write(
+      `syncbridge: ${site.label} has been blocking this thread for ${seconds} s. ` +
+        (starting
+          ? 'The worker has not started yet: a loader or --import in execArgv may have failed or hung. '
+          : 'It is still running in the worker. If it waits for something only this (blocked) thread could provide ' +
+            '(a message, a timer, a server running here), it will never finish: that is a deadlock. ') +
+        'Set a "timeout" option or SYNCBRIDGE_TIMEOUT to fail instead of waiting; set warnAfter: 0 to silence this.\n',
+    );
+  }
+
+  #retire(): Promise<void> {
+    const live = this.#live;
+    this.#live = undefined;
+    if (!live) return Promise.resolve();
+    live.port.close();
+    return live.worker.terminate().then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+}

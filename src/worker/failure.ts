@@ -1,0 +1,11 @@
+import type { LibraryFailure } from '../protocol.js';
+import { encodeThrown } from '../error-serialization.js';
+
+/** Thrown inside the worker to fail a call on the library's behalf: the caller raises a SyncBridgeError. */
+export class Failure extends Error {
+  readonly failure: LibraryFailure;
+  constructor(code: string, message: string, cause?: unknown) {
+    super(message);
+    this.failure = cause === undefined ? { code, message } : { code, message, cause: encodeThrown(cause) };
+  }
+}

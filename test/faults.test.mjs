@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { syncify, ErrorCodes } from 'syncbridge';
+import { assertBridgeError, fixture, runScript } from './helpers.mjs';
+
+const m = syncify(fixture('faults.mjs'), { timeout: 1_000, warnAfter: 0 });
+
+test('a promise that never settles ends in ERR_SYNCBRIDGE_TIMEOUT, and the next call works', () => {
+  assertBridgeError(() => m.neverSettles(), ErrorCodes.TIMEOUT, /neverSettles\(\)/, /within 1000 ms/, /state is lost/);
+  assert.equal(m.ok(), 'ok');
+});
+
+test('a CPU loop that never yields ends in ERR_SYNCBRIDGE_TIMEOUT: the worker is terminated and replaced', () => {
+  assertBridgeError(() => m.spinForever(), ErrorCodes.TIMEOUT, /spinForever\(\)/);
+  assert.equal(m.ok(), 'ok');
+});
+
+test('the timeout bounds the whole call, the worker start and module load included', () => {
+  const fresh = syncify(fixture('faults.mjs'), { timeout: 1, execArgv: [] });
+  const started = Date.now();
+  assertBridgeError(() => fresh.ok(), ErrorCodes.TIMEOUT);
+  assert.ok(Date.now() - started < 1_000);
+});
+
+test('a late answer to a timed-out call is never taken as the answer to a later call', () => {
+  assertBridgeError(() => m.sleep(1_500), ErrorCodes.TIMEOUT);
+  assert.equal(m.sleep(10), 10);
+  assert.equal(m.ok(), 'ok');
+});
+
+test('process.exit() in the worker ends the call with ERR_SYNCBRIDGE_WORKER_EXIT and its code', () => {
+  const error = assertBridgeError(() => m.exitWith(3), ErrorCodes.WORKER_EXIT, /exited with code 3/, /state is lost/);
+  assert.ok(error.message.includes('exitWith()'));
+  assert.equal(m.ok(), 'ok');
+});
+
+test('an exception thrown from a timer during the call ends it with ERR_SYNCBRIDGE_UNCAUGHT, cause and stack kept', () => {
+  const error = assertBridgeError(() => m.throwFromTimer(), ErrorCodes.UNCAUGHT, /uncaught exception/, /replaced/);
+  assert.ok(error.cause instanceof RangeError);
+  assert.equal(error.cause.message, 'thrown from a timer');
+  assert.match(error.cause.stack, /faults\.mjs/);
+  assert.equal(m.ok(), 'ok');
+});
+
+test('an unhandled rejection during the call ends it with ERR_SYNCBRIDGE_UNCAUGHT', () => {
+  const error = assertBridgeError(() => m.rejectUnhandled(), ErrorCodes.UNCAUGHT, /unhandled rejection/);
+  assert.equal(error.cause.message, 'nobody handles me');
+  assert.equal(m.ok(), 'ok');
+});
+
+test('a worker that cannot start (bad execArgv) fails the call with ERR_SYNCBRIDGE_WORKER_EXIT', () => {
+  const broken = syncify(fixture('faults.mjs'), { execArgv: ['--no-such-flag-anywhere'] });
+  assertBridgeError(() => broken.ok(), ErrorCodes.WORKER_EXIT, /could not be started/);
+});
+
+test('a long wait without timeout is reported on stderr, naming the function and module', () => {
+  const result = runScript(`import { syncify } from ${JSON.stringify(import.meta.resolve('syncbridge'))};
+    const m = syncify(${JSON.stringify(fixture('faults.mjs').href)}, { warnAfter: 200 });
+    console.log(m.sleep(700));`);
+  assert.equal(result.stdout, '700\n');
+  assert.match(result.stderr, /syncbridge: sleep\(\) from .*faults\.mjs has been blocking this thread for 0\.[0-9] s/);
+  assert.match(result.stderr, /deadlock/);
+  assert.ok(result.stderr.split('\n').filter(Boolean).length >= 2, 'reported repeatedly');
+});

@@ -1,0 +1,52 @@
+// Compile-time proof of the public types: `tsc -p test/types` must pass. Each @ts-expect-error line must
+// be an error, so a wrong type (too loose as well as too strict) fails the build.
+import { syncify, runSync, SyncBridgeError, ErrorCodes, type Syncified, type ErrorCode } from 'syncbridge';
+import type { User } from './client.js';
+
+type Equal<X, Y> = (<T>() => T extends X ? 1 : 2) extends <T>() => T extends Y ? 1 : 2 ? true : false;
+function expectType<T extends true>(): T | void {}
+
+const client = syncify<typeof import('./client.js')>(new URL('./client.js', import.meta.url), { timeout: 5_000 });
+
+expectType<Equal<typeof client.fetchUser, (id: number) => User>>();
+expectType<Equal<typeof client.search, (query: string, options?: { limit?: number }) => User[]>>();
+expectType<Equal<typeof client.parse, (text: string) => number>>();
+expectType<Equal<typeof client.nothing, () => void>>();
+expectType<Equal<Syncified<{ f(): Promise<string> }>, { readonly f: () => string }>>();
+
+const user: User = client.fetchUser(1);
+void user;
+// @ts-expect-error the argument must be a number
+client.fetchUser('1');
+// @ts-expect-error a non-function export is not callable
+client.version();
+// @ts-expect-error a syncified module is never thenable
+void client.then;
+// @ts-expect-error the result is not a Promise
+void client.fetchUser(1).then;
+
+const sum: number = runSync(async (a: number, b: number) => a + b, 1, 2);
+const text: string = runSync(() => 'plain');
+void sum;
+void text;
+// @ts-expect-error arguments are checked against the function's parameters
+runSync(async (a: number) => a, 'one');
+// @ts-expect-error too few arguments
+runSync(async (a: number, b: number) => a + b, 1);
+
+const timed = runSync.with({ timeout: 100 });
+const n: number = timed(async () => 1);
+void n;
+// @ts-expect-error options are typed
+syncify('x', { timeout: '5s' });
+
+const code: ErrorCode = ErrorCodes.TIMEOUT;
+try {
+  client.nothing();
+} catch (error) {
+  if (error instanceof SyncBridgeError) {
+    const c: ErrorCode = error.code;
+    void c;
+  }
+}
+void code;

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { syncify, ErrorCodes } from 'syncbridge';
+import { assertBridgeError, fixture } from './helpers.mjs';
+
+const m = syncify(fixture('esm-module.mjs'));
+
+test('structured-clone values arrive intact in both directions', () => {
+  const cyclic = { name: 'loop' };
+  cyclic.self = cyclic;
+  const sparse = [1, , 3]; // eslint-disable-line no-sparse-arrays
+  const value = {
+    text: 'héllo ✓',
+    number: -0.5,
+    big: 2n ** 70n,
+    missing: undefined,
+    nil: null,
+    date: new Date('2026-01-02T03:04:05Z'),
+    regexp: /a+b/gi,
+    map: new Map([['k', { deep: [1, 2] }], [1, 'one']]),
+    set: new Set(['a', 1, 2n]),
+    bytes: new Uint8Array([1, 2, 255]),
+    floats: new Float64Array([Math.PI, -Infinity]),
+    buffer: new Uint16Array([7, 8]).buffer,
+    nodeBuffer: Buffer.from('buffer stays a Buffer'),
+    error: new RangeError('an error as a value'),
+    nested: [[[{ a: [{ b: 'deep' }] }]]],
+    sparse,
+    cyclic,
+  };
+  const back = m.echo(value);
+  assert.notEqual(back, value);
+  assert.ok(Buffer.isBuffer(back.nodeBuffer));
+  assert.ok(back.error instanceof RangeError);
+  assert.equal(back.error.message, 'an error as a value');
+  assert.equal(back.cyclic.self, back.cyclic, 'cycles are preserved');
+  assert.ok(!(1 in back.sparse), 'holes stay holes');
+  const { error, ...rest } = value;
+  const { error: _, ...restBack } = back;
+  assert.deepStrictEqual(restBack, rest);
+});
+
+test('undefined, primitives and a 1 MiB typed array cross as themselves', () => {
+  assert.equal(m.echo(undefined), undefined);
+  assert.equal(m.echo('x'), 'x');
+  assert.equal(m.echo(12n), 12n);
+  const large = new Uint8Array(1024 * 1024).map((_, i) => i % 251);
+  assert.deepStrictEqual(m.echo(large), large);
+  const text = 'z'.repeat(200_000);
+  assert.equal(m.echo({ text }).text, text);
+});
+
+test('a function argument fails with ERR_SYNCBRIDGE_CLONE naming where it sits', () => {
+  assertBridgeError(() => m.echo(1, { onProgress: () => {} }), ErrorCodes.CLONE, /argument 2 → onProgress is a function/);
+  assertBridgeError(() => m.echo({ options: { list: [0, { cb() {} }] } }), ErrorCodes.CLONE, /argument 1 → options\.list\[1\]\.cb is a function/);
+});
+
+test('symbols, WeakMaps, proxies and class instances are refused, not silently changed', () => {
+  class User {
+    #password = 'secret';
+    name = 'ada';
+  }
+  assertBridgeError(() => m.echo(Symbol('s')), ErrorCodes.CLONE, /argument 1 is a symbol/);
+  assertBridgeError(() => m.echo({ [Symbol('k')]: 1 }), ErrorCodes.CLONE, /symbol key Symbol\(k\)/);
+  assertBridgeError(() => m.echo({ cache: new WeakMap() }), ErrorCodes.CLONE, /argument 1 → cache is a WeakMap/);
+  assertBridgeError(() => m.echo(new Proxy({}, {})), ErrorCodes.CLONE, /is a Proxy/);
+  assertBridgeError(() => m.echo({ user: new User() }), ErrorCodes.CLONE, /argument 1 → user is an instance of User/, /private fields/);
+  assertBridgeError(() => m.echo(new Map([['k', () => 1]])), ErrorCodes.CLONE, /\.get\("k"\) is a function/);
+});
+
+test('a getter that throws is reported with its path', () => {
+  const value = {
+    get broken() {
+      throw new Error('getter exploded');
+    },
+  };
+  assertBridgeError(() => m.echo(value), ErrorCodes.CLONE, /argument 1 → broken has a getter that threw \(getter exploded\)/);
+});
+
+test('a return value that cannot cross fails with ERR_SYNCBRIDGE_CLONE, and the next call works', () => {
+  assertBridgeError(() => m.returnFunction(), ErrorCodes.CLONE, /the return value → nested\.callback is a function/);
+  assertBridgeError(() => m.returnClassInstance(), ErrorCodes.CLONE, /the return value is an instance of Secret/);
+  assert.equal(m.add(1, 1), 2);
+});
