@@ -12,6 +12,8 @@ export const defaults = {
    */
   callerSpinMicros: 50,
   workerSpinMicros: 50,
+  /** A call blocked this long starts a watchdog thread that notices a worker dying without a word. */
+  watchdogAfter: 50,
 } as const;
 
 /** Environment variables a user can set without touching code. */

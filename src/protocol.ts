@@ -30,6 +30,8 @@ export const Word = {
   OUTPUT_LENGTH: 5,
   WORKER_STATE: 6,
   EXIT_CODE: 7,
+  /** Set by the watchdog when the worker's thread has ended, however it ended (see watchdog.ts). */
+  WORKER_GONE: 8,
 } as const;
 export const HEADER_WORDS = 16;
 export const HEADER_BYTES = HEADER_WORDS * 4;
@@ -37,6 +39,7 @@ export const HEADER_BYTES = HEADER_WORDS * 4;
 /** Written as a length when the payload did not fit its area and travels through the MessagePort instead. */
 export const PAYLOAD_ON_PORT = -1;
 
+/** STARTING until the worker's own code runs; EXITED once its exit handler ran (process.exit, end). */
 export const WorkerState = { STARTING: 0, READY: 1, EXITED: 2 } as const;
 
 export const Op = {

@@ -4,14 +4,16 @@
  * (protocol.ts) with a bounded spin, then Atomics.wait in slices, so it can also drain output, notice a
  * dead worker, time out and report long waits.
  */
+import { spawnSync } from 'node:child_process';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { findUncloneable } from './clone-check.js';
 import { defaults } from './defaults.js';
-import { assertCanBlock } from './environment.js';
+import { assertCanBlock, detectRuntime } from './environment.js';
 import { decodeThrown, type EncodedThrown } from './error-serialization.js';
 import { ErrorCodes, SyncBridgeError, type ErrorCode } from './errors.js';
 import type { CallSettings, WorkerOptions } from './options.js';
 import { drainOutput } from './output.js';
+import { startWatchdog } from './watchdog.js';
 import {
   Status,
   Word,
@@ -43,6 +45,17 @@ function callerFrames(entry: CallSite['entry']): string {
   return (holder.stack ?? '').split('\n').slice(1).join('\n');
 }
 
+/**
+ * A worker that dies before our code runs leaves its error on an event we cannot receive while blocked.
+ * Starting Node with the same flags in a child process reproduces it synchronously (failure path only).
+ */
+function diagnoseStartup(execArgv: string[], env: Record<string, string | undefined> | undefined): string | undefined {
+  if (detectRuntime().name !== 'node') return undefined;
+  const result = spawnSync(process.execPath, [...execArgv, '-e', '0'], { env: env ?? process.env, encoding: 'utf8', timeout: 10_000 });
+  if (result.status === 0) return undefined;
+  return result.stderr.trim().split('\n').slice(0, 15).join('\n') || undefined;
+}
+
 function failure(code: ErrorCode, message: string, site: CallSite, cause?: unknown): SyncBridgeError {
   const error = new SyncBridgeError(code, message, cause === undefined ? undefined : { cause });
   Error.captureStackTrace(error, site.entry);
@@ -52,7 +65,11 @@ function failure(code: ErrorCode, message: string, site: CallSite, cause?: unkno
 interface LiveWorker {
   worker: Worker;
   views: SharedViews;
+  buffer: SharedArrayBuffer;
   port: MessagePort;
+  /** Entangled with a port the worker holds; handed to a watchdog once a call has blocked for a while. */
+  watchPort: MessagePort;
+  watchdog?: Worker;
   seq: number;
   /**
    * Set by the worker's 'error' and 'exit' events. They arrive only when this thread's event loop runs
@@ -90,23 +107,21 @@ export class ThreadBridge {
     const outcome = this.#wait(live, seq, settings, started, site);
     drainOutput(live.views);
     if (outcome === 'timed-out') {
+      const neverStarted = Atomics.load(words, Word.WORKER_STATE) === WorkerState.STARTING;
       this.#retire();
       throw failure(
         ErrorCodes.TIMEOUT,
-        `${site.label} did not finish within ${settings.timeout} ms. The worker was stopped and the module's state is lost; ` +
-          'the next call starts a fresh worker. Raise the "timeout" option (or SYNCBRIDGE_TIMEOUT) if the call needs longer.',
+        `${site.label} did not finish within ${settings.timeout} ms` +
+          (neverStarted ? ', and the worker had not even started (a slow or hanging loader in execArgv?)' : '') +
+          ". The worker was stopped and the module's state is lost; the next call starts a fresh worker. " +
+          'Raise the "timeout" option (or SYNCBRIDGE_TIMEOUT) if the call needs longer.',
         site,
       );
     }
-    if (outcome === 'exited') {
-      const code = Atomics.load(words, Word.EXIT_CODE);
+    if (outcome === 'exited' || outcome === 'gone') {
+      const state = Atomics.load(words, Word.WORKER_STATE);
       this.#retire();
-      throw failure(
-        ErrorCodes.WORKER_EXIT,
-        `${site.label}: the worker exited with code ${code} during the call (process.exit() in the worker?). ` +
-          "The module's state is lost; the next call starts a fresh worker.",
-        site,
-      );
+      throw failure(ErrorCodes.WORKER_EXIT, `${site.label}: ${this.#whyGone(state, Atomics.load(words, Word.EXIT_CODE))}`, site);
     }
     const [, status, value] = readMessage(Atomics.load(words, Word.RESPONSE_LENGTH), live.views.response, live.port) as Response;
     switch (status) {
@@ -147,7 +162,8 @@ export class ThreadBridge {
     const layout = defaults.layout;
     const buffer = allocateShared(layout);
     const { port1, port2 } = new MessageChannel();
-    const workerData: WorkerData = { buffer, port: port2, layout, spinMicros: defaults.workerSpinMicros };
+    const watch = new MessageChannel();
+    const workerData: WorkerData = { buffer, port: port2, watchPort: watch.port2, layout, spinMicros: defaults.workerSpinMicros };
     const { execArgv, env, resourceLimits } = this.workerOptions;
     let worker: Worker;
     try {
@@ -155,7 +171,7 @@ export class ThreadBridge {
         eval: true,
         name: 'syncbridge',
         workerData,
-        transferList: [port2],
+        transferList: [port2, watch.port2],
         ...(execArgv && { execArgv }),
         ...(env && { env }),
         ...(resourceLimits && { resourceLimits }),
@@ -165,7 +181,7 @@ export class ThreadBridge {
     }
     // The worker must never keep the process alive: a script that makes calls and ends, exits.
     worker.unref();
-    const next: LiveWorker = { worker, views: viewsOf(buffer, layout), port: port1, seq: 0 };
+    const next: LiveWorker = { worker, views: viewsOf(buffer, layout), buffer, port: port1, watchPort: watch.port1, seq: 0 };
     worker.on('error', (error) => {
       next.error = error;
     });
@@ -176,7 +192,7 @@ export class ThreadBridge {
     return next;
   }
 
-  #wait(live: LiveWorker, seq: number, settings: CallSettings, started: number, site: CallSite): 'answered' | 'timed-out' | 'exited' {
+  #wait(live: LiveWorker, seq: number, settings: CallSettings, started: number, site: CallSite): 'answered' | 'timed-out' | 'exited' | 'gone' {
     const { words } = live.views;
     const deadline = started + settings.timeout;
     // Bounded spin first: the answer to a quick call arrives before a park/wake cycle would finish.
@@ -190,15 +206,38 @@ export class ThreadBridge {
       const signal = Atomics.load(words, Word.SIGNAL);
       if (Atomics.load(words, Word.RESPONSE_SEQ) === seq) return 'answered';
       if (Atomics.load(words, Word.WORKER_STATE) === WorkerState.EXITED) return 'exited';
+      if (Atomics.load(words, Word.WORKER_GONE) === 1) return 'gone';
       if (Atomics.load(words, Word.OUTPUT_LENGTH) > 0) drainOutput(live.views);
       const now = performance.now();
       if (now >= deadline) return 'timed-out';
+      if (!live.watchdog && now - started >= defaults.watchdogAfter) live.watchdog = startWatchdog(live.buffer, live.watchPort);
       if (now >= nextReport) {
         this.#reportLongWait(live, site, now - started);
         nextReport += settings.warnAfter;
       }
-      Atomics.wait(words, Word.SIGNAL, signal, Math.min(deadline, nextReport) - now);
+      const watchdogDue = live.watchdog ? Infinity : started + defaults.watchdogAfter;
+      Atomics.wait(words, Word.SIGNAL, signal, Math.min(deadline, nextReport, watchdogDue) - now);
     }
+  }
+
+  /** Explains a worker that ended during a call, from what it managed to record before it went. */
+  #whyGone(state: number, exitCode: number): string {
+    const lost = "The module's state is lost; the next call starts a fresh worker.";
+    if (state === WorkerState.EXITED) return `the worker exited with code ${exitCode} during the call (process.exit() in the worker?). ${lost}`;
+    const { resourceLimits } = this.workerOptions;
+    if (state === WorkerState.STARTING) {
+      const execArgv = this.workerOptions.execArgv ?? process.execArgv;
+      const diagnosis = diagnoseStartup(execArgv, this.workerOptions.env);
+      return (
+        `the worker failed while starting, before syncbridge's code ran: a --require/--import preload or loader in its ` +
+        `execArgv (${JSON.stringify(execArgv)}) most likely threw.` +
+        (diagnosis ? ` Starting Node with the same flags printed:\n${diagnosis}` : '')
+      );
+    }
+    if (resourceLimits) {
+      return `the worker ran out of memory under resourceLimits ${JSON.stringify(resourceLimits)} (ERR_WORKER_OUT_OF_MEMORY) and was stopped. Raise the limits or use less memory per call. ${lost}`;
+    }
+    return `the worker stopped without running its exit handlers (terminated from outside, or the runtime killed it). ${lost}`;
   }
 
   #reportLongWait(live: LiveWorker, site: CallSite, waited: number): void {
@@ -219,6 +258,8 @@ export class ThreadBridge {
     this.#live = undefined;
     if (!live) return Promise.resolve();
     live.port.close();
+    // A watchdog, if any, ends by itself when the worker's thread does; otherwise the port is still ours.
+    if (!live.watchdog) live.watchPort.close();
     return live.worker.terminate().then(
       () => undefined,
       () => undefined,

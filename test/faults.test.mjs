@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { syncify, ErrorCodes } from 'syncbridge';
 import { assertBridgeError, fixture, runScript } from './helpers.mjs';
 
@@ -51,6 +52,31 @@ test('an unhandled rejection during the call ends it with ERR_SYNCBRIDGE_UNCAUGH
 test('a worker that cannot start (bad execArgv) fails the call with ERR_SYNCBRIDGE_WORKER_EXIT', () => {
   const broken = syncify(fixture('faults.mjs'), { execArgv: ['--no-such-flag-anywhere'] });
   assertBridgeError(() => broken.ok(), ErrorCodes.WORKER_EXIT, /could not be started/);
+});
+
+test('a worker that runs out of memory under resourceLimits fails the call with ERR_SYNCBRIDGE_WORKER_EXIT saying so', () => {
+  // A timeout far above the ~0.2 s detection: the error must be WORKER_EXIT, not TIMEOUT (no silent wait).
+  const limited = syncify(fixture('faults.mjs'), { resourceLimits: { maxOldGenerationSizeMb: 32 }, timeout: 5_000 });
+  assertBridgeError(() => limited.exhaustMemory(), ErrorCodes.WORKER_EXIT, /ran out of memory/, /maxOldGenerationSizeMb/, /state is lost/);
+  assert.equal(limited.ok(), 'ok', 'a fresh worker serves the next call');
+});
+
+test('a preload that throws before the worker starts fails the call with the preload\'s error, not a hang', () => {
+  const preload = fileURLToPath(fixture('throwing-preload.cjs'));
+  const broken = syncify(fixture('faults.mjs'), { execArgv: ['--require', preload], timeout: 5_000 });
+  assertBridgeError(() => broken.ok(), ErrorCodes.WORKER_EXIT, /failed while starting/, /the preload exploded/);
+});
+
+test('an error thrown between calls is reported on stderr, and the next call gets a fresh worker', () => {
+  const result = runScript(`import { syncify } from ${JSON.stringify(import.meta.resolve('syncbridge'))};
+    const m = syncify(${JSON.stringify(fixture('faults.mjs').href)});
+    console.log(m.throwLater(10));
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300); // the worker fails meanwhile
+    console.log(m.ok());`);
+  assert.equal(result.stdout, 'returned first\nok\n');
+  assert.match(result.stderr, /syncbridge: an uncaught exception in the worker between calls; the next call starts a fresh worker/);
+  assert.match(result.stderr, /thrown between calls/);
+  assert.equal(result.status, 0);
 });
 
 test('a long wait without timeout is reported on stderr, naming the function and module', () => {

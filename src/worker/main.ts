@@ -32,11 +32,15 @@ import { compileFunction, closureFailure } from './run-function.js';
 export interface WorkerData {
   buffer: SharedArrayBuffer;
   port: MessagePort;
+  /** Never used here: it only has to live exactly as long as this thread (see watchdog.ts). */
+  watchPort: MessagePort;
   layout: Layout;
   spinMicros: number;
 }
 
-const { buffer, port, layout, spinMicros } = workerData as WorkerData;
+// Destructured into module-level constants, so watchPort stays referenced for this thread's lifetime.
+const { buffer, port, watchPort, layout, spinMicros } = workerData as WorkerData;
+void watchPort;
 const views = viewsOf(buffer, layout);
 const { words } = views;
 
