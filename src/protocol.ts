@@ -123,7 +123,9 @@ export function writeMessage(message: unknown, area: Uint8Array, port: MessagePo
 }
 
 export function readMessage(length: number, area: Uint8Array, port: MessagePort): unknown {
-  if (length !== PAYLOAD_ON_PORT) return v8.deserialize(area.subarray(0, length));
+  // Copy out first: v8.deserialize returns typed arrays as views into the buffer it reads, and the
+  // shared area is overwritten by the next message.
+  if (length !== PAYLOAD_ON_PORT) return v8.deserialize(Buffer.from(area.subarray(0, length)));
   // The sender posts before it publishes the length, so the message is already queued.
   const received = receiveMessageOnPort(port);
   if (!received) throw new Error('syncbridge: protocol error, payload expected on the port is missing');

@@ -50,6 +50,19 @@ test('undefined, primitives and a 1 MiB typed array cross as themselves', () => 
   assert.equal(m.echo({ text }).text, text);
 });
 
+test('typed arrays that arrive are their receiver\'s own memory, not views into the shared buffer', () => {
+  const first = m.echo(new Uint8Array([1, 2, 3]));
+  const buffer = m.echo(Buffer.from('abc'));
+  m.echo(new Uint8Array([9, 9, 9]));
+  m.echo(Buffer.from('xyz'));
+  assert.deepStrictEqual(first, new Uint8Array([1, 2, 3]), 'a later call must not change an earlier result');
+  assert.equal(buffer.toString(), 'abc');
+  assert.ok(!(first.buffer instanceof SharedArrayBuffer));
+  assert.equal(m.keepAndRecall(new Uint8Array([5, 6])), 'kept 5,6');
+  m.echo(new Uint8Array([7, 7]));
+  assert.equal(m.recall(), 'kept 5,6', 'an argument the worker keeps is not overwritten by the next request');
+});
+
 test('a function argument fails with ERR_SYNCBRIDGE_CLONE naming where it sits', () => {
   assertBridgeError(() => m.echo(1, { onProgress: () => {} }), ErrorCodes.CLONE, /argument 2 → onProgress is a function/);
   assertBridgeError(() => m.echo({ options: { list: [0, { cb() {} }] } }), ErrorCodes.CLONE, /argument 1 → options\.list\[1\]\.cb is a function/);
