@@ -1,12 +1,23 @@
 /**
- * Finds the first value that cannot cross between threads and says where it sits, e.g.
- * `argument 2 → options.onProgress is a function`.
+ * Classifies a value before it crosses between threads: which encoding can carry it exactly, or, for the
+ * first value that cannot cross, where it sits, e.g. `argument 2 → options.onProgress is a function`.
  *
  * Structured clone would throw a bare DataCloneError for functions and symbols, and would *silently* turn a
  * class instance into a plain object (losing its prototype, methods and private fields) and drop symbol keys.
  * We refuse all of these up front with the path, so nothing arrives different from what was sent.
  */
 import { types } from 'node:util';
+
+/**
+ * How a value can cross. JSON is exact for plain data (plain objects, dense arrays, strings, booleans,
+ * null, finite numbers but -0, no shared references) and several times cheaper than v8 serialization;
+ * everything else that can cross takes the structured-clone encoding.
+ */
+export const Crossing = { JSON: 0, STRUCTURED: 1 } as const;
+export type Crossing = (typeof Crossing)[keyof typeof Crossing];
+
+/** A problem description (string), or how the value crosses. */
+export type Classification = string | Crossing;
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
@@ -67,17 +78,31 @@ function problemOf(value: unknown): string | undefined {
   }
 }
 
+function isJsonPrimitive(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0);
+    default:
+      return value === null;
+  }
+}
+
 /**
- * Walks `root` and returns `"<label> → <path> <problem>"` for the first value that cannot cross, or undefined.
+ * Walks `root` and returns the first problem as `"<label> → <path> <problem>"`, or how it crosses.
  * Iterative (deep structures must not overflow the stack) and cycle-safe; paths are built only on failure.
  * It runs on every call, so plain objects and arrays take a fast path that calls no util.types check.
  */
-export function findUncloneable(root: unknown, label: string): string | undefined {
+export function classify(root: unknown, label: string): Classification {
   if (typeof root !== 'object' || root === null) {
-    return typeof root === 'function' || typeof root === 'symbol' ? `${label} ${problemOf(root)}` : undefined;
+    if (typeof root === 'function' || typeof root === 'symbol') return `${label} ${problemOf(root)}`;
+    return isJsonPrimitive(root) ? Crossing.JSON : Crossing.STRUCTURED;
   }
-  // Parallel arrays: node i holds values[i], reached from parents[i] through keys[i] (a key is built lazily
-  // from its parent and a property name or index, only when a path must be shown).
+  let json = true;
+  // Parallel arrays: node i holds values[i], reached from parents[i] through keys[i] (a key is turned into
+  // text only when a path must be shown).
   const values: unknown[] = [root];
   const parents: number[] = [-1];
   const keys: Array<string | number> = [''];
@@ -94,7 +119,10 @@ export function findUncloneable(root: unknown, label: string): string | undefine
   };
   const push = (child: unknown, parent: number, key: string | number): void => {
     // Primitives other than symbols always cross: only objects, functions and symbols need a look.
-    if ((typeof child !== 'object' || child === null) && typeof child !== 'function' && typeof child !== 'symbol') return;
+    if ((typeof child !== 'object' || child === null) && typeof child !== 'function' && typeof child !== 'symbol') {
+      if (json && !isJsonPrimitive(child)) json = false;
+      return;
+    }
     values.push(child);
     parents.push(parent);
     keys.push(key);
@@ -102,16 +130,23 @@ export function findUncloneable(root: unknown, label: string): string | undefine
   for (let i = 0; i < values.length; i++) {
     const value = values[i] as object;
     if (typeof value !== 'object') return `${pathOf(i)} ${problemOf(value)}`;
-    if (seen.has(value)) continue;
+    if (seen.has(value)) {
+      json = false; // a shared or cyclic reference: JSON would duplicate it or fail
+      continue;
+    }
     seen.add(value);
     if (Array.isArray(value)) {
+      if (json && Object.getPrototypeOf(value) !== Array.prototype) json = false;
       for (let k = 0; k < value.length; k++) {
-        push(value[k], i, k);
+        const child: unknown = value[k];
+        if (child === undefined) json = false; // a hole or undefined: JSON would write null
+        else push(child, i, k);
       }
       continue;
     }
     const proto = Object.getPrototypeOf(value) as object | null;
     if (proto !== Object.prototype || types.isProxy(value)) {
+      json = false;
       const problem = problemOf(value);
       if (problem) return `${pathOf(i)} ${problem}`;
       if (types.isMap(value)) {
@@ -144,8 +179,15 @@ export function findUncloneable(root: unknown, label: string): string | undefine
         keys.push(key);
         return `${pathOf(values.length - 1)} has a getter that threw (${error instanceof Error ? error.message : String(error)})`;
       }
-      push(child, i, key);
+      if (child === undefined) json = false; // JSON would drop the key
+      else push(child, i, key);
     }
   }
-  return undefined;
+  return json ? Crossing.JSON : Crossing.STRUCTURED;
+}
+
+/** The problem with `value`, or undefined if it can cross. */
+export function findUncloneable(value: unknown, label: string): string | undefined {
+  const classification = classify(value, label);
+  return typeof classification === 'string' ? classification : undefined;
 }

@@ -107,29 +107,52 @@ export function viewsOf(buffer: SharedArrayBuffer, layout: Layout): SharedViews 
 }
 
 /**
- * Serializes `message` into `area` if it fits; otherwise transfers the bytes through `port`.
- * Returns the length to publish. Throws what v8.serialize throws (DataCloneError) untouched.
+ * Encodes `message` into `area` if it fits; otherwise transfers the bytes through `port`, and returns
+ * PAYLOAD_ON_PORT. `json` says the message is plain data that JSON carries exactly (see clone-check.ts):
+ * several times cheaper than v8 serialization for objects. Throws what v8.serialize throws, untouched.
  */
-export function writeMessage(message: unknown, area: Uint8Array, port: MessagePort): number {
+export function writeMessage(message: unknown, json: boolean, area: Uint8Array, port: MessagePort): number {
+  if (json) {
+    const text = JSON.stringify(message);
+    // At most 3 bytes per UTF-16 unit: if that fits, encode in place without measuring first.
+    if (text.length * 3 <= area.length || Buffer.byteLength(text) <= area.length) {
+      return Buffer.from(area.buffer, area.byteOffset, area.length).write(text);
+    }
+    return transfer(Buffer.from(text), port);
+  }
   const bytes = v8.serialize(message);
   if (bytes.length <= area.length) {
     area.set(bytes);
     return bytes.length;
   }
-  // v8.serialize hands back a Buffer that owns its ArrayBuffer; transferring it costs no copy.
+  return transfer(bytes, port);
+}
+
+function transfer(bytes: Buffer, port: MessagePort): number {
+  // A Buffer that owns its whole ArrayBuffer can be transferred without a copy; a pooled one cannot.
   const owned = bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length ? bytes : Uint8Array.from(bytes);
-  port.postMessage(owned, [owned.buffer]);
+  port.postMessage(owned, [owned.buffer as ArrayBuffer]);
   return PAYLOAD_ON_PORT;
 }
 
+/** v8's serialization format starts with this version tag; JSON text never does. */
+const V8_SERIALIZATION_TAG = 0xff;
+
+function decode(bytes: Uint8Array): unknown {
+  if (bytes[0] !== V8_SERIALIZATION_TAG) {
+    return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8'));
+  }
+  // Copy shared memory out first: v8.deserialize returns typed arrays as views into the buffer it reads,
+  // and the shared area is overwritten by the next message.
+  return v8.deserialize(bytes.buffer instanceof SharedArrayBuffer ? Buffer.from(bytes) : bytes);
+}
+
 export function readMessage(length: number, area: Uint8Array, port: MessagePort): unknown {
-  // Copy out first: v8.deserialize returns typed arrays as views into the buffer it reads, and the
-  // shared area is overwritten by the next message.
-  if (length !== PAYLOAD_ON_PORT) return v8.deserialize(Buffer.from(area.subarray(0, length)));
+  if (length !== PAYLOAD_ON_PORT) return decode(area.subarray(0, length));
   // The sender posts before it publishes the length, so the message is already queued.
   const received = receiveMessageOnPort(port);
   if (!received) throw new Error('syncbridge: protocol error, payload expected on the port is missing');
-  return v8.deserialize(received.message as Uint8Array);
+  return decode(received.message as Uint8Array);
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import { findUncloneable } from './clone-check.js';
+import { classify, Crossing } from './clone-check.js';
 import { defaults } from './defaults.js';
 import { assertCanBlock, detectRuntime } from './environment.js';
 import { decodeThrown, type EncodedThrown } from './error-serialization.js';
@@ -87,16 +87,18 @@ export class ThreadBridge {
   call(op: Op, target: string, name: string, args: unknown[], settings: CallSettings, site: CallSite): unknown {
     const started = performance.now();
     // Vet first: structured clone would silently strip class instances and symbol keys, not just fail.
+    let json = true;
     for (let i = 0; i < args.length; i++) {
-      const problem = findUncloneable(args[i], `argument ${i + 1}`);
-      if (problem) throw failure(ErrorCodes.CLONE, `${site.label}: ${problem}.`, site);
+      const crossing = classify(args[i], `argument ${i + 1}`);
+      if (typeof crossing === 'string') throw failure(ErrorCodes.CLONE, `${site.label}: ${crossing}.`, site);
+      if (crossing !== Crossing.JSON) json = false;
     }
     const live = this.#ensureWorker(site);
     const seq = ++live.seq;
     const { words } = live.views;
     let length: number;
     try {
-      length = writeMessage([seq, op, target, name, args], live.views.request, live.port);
+      length = writeMessage([seq, op, target, name, args], json, live.views.request, live.port);
     } catch (error) {
       throw failure(ErrorCodes.CLONE, `${site.label}: the arguments cannot be sent to the worker (${String(error)}).`, site, error);
     }

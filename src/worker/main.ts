@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import { inspect } from 'node:util';
 import { workerData, parentPort, type MessagePort } from 'node:worker_threads';
-import { findUncloneable } from '../clone-check.js';
+import { classify, Crossing } from '../clone-check.js';
 import { encodeThrown } from '../error-serialization.js';
 import { ErrorCodes } from '../errors.js';
 import { captureOutput } from '../output.js';
@@ -26,7 +26,7 @@ import {
   type Request,
 } from '../protocol.js';
 import { Failure } from './failure.js';
-import { loadModule, findExport, listExports } from './modules.js';
+import { loadModule, loadedModule, findExport, listExports } from './modules.js';
 import { compileFunction, closureFailure } from './run-function.js';
 
 export interface WorkerData {
@@ -53,17 +53,17 @@ const output = captureOutput(views, signalCaller);
 let currentSeq = 0;
 let retiring = false;
 
-function respond(seq: number, status: Status, value: unknown): void {
+function respond(seq: number, status: Status, value: unknown, json = false): void {
   let length: number;
   try {
-    length = writeMessage([seq, status, value], views.response, port);
+    length = writeMessage([seq, status, value], json, views.response, port);
   } catch (error) {
-    // findUncloneable vets values first; this catches what it cannot foresee (e.g. a getter that throws late).
+    // classify() vets values first; this catches what it cannot foresee (e.g. a getter that throws late).
     const failure: LibraryFailure = {
       code: ErrorCodes.CLONE,
       message: `The result could not be sent to the calling thread: ${error instanceof Error ? error.message : String(error)}`,
     };
-    length = writeMessage([seq, Status.FAILED, failure], views.response, port);
+    length = writeMessage([seq, Status.FAILED, failure], false, views.response, port);
   }
   output.active = false;
   Atomics.store(words, Word.RESPONSE_LENGTH, length);
@@ -71,50 +71,72 @@ function respond(seq: number, status: Status, value: unknown): void {
   signalCaller();
 }
 
-async function run(op: Request[1], target: string, name: string, args: unknown[]): Promise<unknown> {
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/** Starts the work; returns its result, or a promise where there is something to wait for. */
+function start(op: Request[1], target: string, name: string, args: unknown[]): unknown {
   switch (op) {
     case Op.CALL: {
-      const exports = await loadModule(target);
-      const { fn, thisArg } = findExport(exports, target, name);
-      return fn.apply(thisArg, args);
+      // Once a module is loaded its table is at hand synchronously: a hot call awaits nothing of ours.
+      const table = loadedModule(target);
+      if (table) {
+        const { fn, thisArg } = findExport(table, target, name);
+        return fn.apply(thisArg, args);
+      }
+      return loadModule(target).then((loaded) => {
+        const { fn, thisArg } = findExport(loaded, target, name);
+        return fn.apply(thisArg, args);
+      });
     }
     case Op.RUN:
       return compileFunction(target)(...args);
     case Op.EXPORTS:
-      return listExports(await loadModule(target));
+      return loadModule(target).then(listExports);
     default:
       throw new Error(`syncbridge: unknown operation ${String(op)}`);
   }
 }
 
-async function handle([seq, op, target, name, args]: Request): Promise<void> {
-  currentSeq = seq;
-  output.active = true;
-  let status: Status;
-  let value: unknown;
-  try {
-    const result = await run(op, target, name, args);
-    const problem = findUncloneable(result, 'the return value');
-    if (problem) {
-      status = Status.FAILED;
-      value = { code: ErrorCodes.CLONE, message: `${problem}.` } satisfies LibraryFailure;
-    } else {
-      status = Status.OK;
-      value = result;
-    }
-  } catch (error) {
-    const failure = error instanceof Failure ? error.failure : op === Op.RUN ? closureFailure(error) : undefined;
-    if (failure) {
-      status = Status.FAILED;
-      value = failure;
-    } else {
-      status = Status.THROW;
-      value = encodeThrown(error);
-    }
-  }
+function finishWithValue(seq: number, result: unknown): void {
   if (retiring) return;
   currentSeq = 0;
-  respond(seq, status, value);
+  const crossing = classify(result, 'the return value');
+  if (typeof crossing === 'string') {
+    respond(seq, Status.FAILED, { code: ErrorCodes.CLONE, message: `${crossing}.` } satisfies LibraryFailure);
+  } else {
+    respond(seq, Status.OK, result, crossing === Crossing.JSON);
+  }
+}
+
+function finishWithError(seq: number, op: Request[1], error: unknown): void {
+  if (retiring) return;
+  currentSeq = 0;
+  const failure = error instanceof Failure ? error.failure : op === Op.RUN ? closureFailure(error) : undefined;
+  if (failure) respond(seq, Status.FAILED, failure);
+  else respond(seq, Status.THROW, encodeThrown(error));
+}
+
+/** Serves one request; returns a promise only if the work is asynchronous. */
+function handle([seq, op, target, name, args]: Request): Promise<void> | undefined {
+  currentSeq = seq;
+  output.active = true;
+  let result: unknown;
+  try {
+    result = start(op, target, name, args);
+  } catch (error) {
+    finishWithError(seq, op, error);
+    return undefined;
+  }
+  if (!isThenable(result)) {
+    finishWithValue(seq, result);
+    return undefined;
+  }
+  return Promise.resolve(result).then(
+    (value) => finishWithValue(seq, value),
+    (error: unknown) => finishWithError(seq, op, error),
+  );
 }
 
 /** An error escaped every call: fail the call in flight, or report it, then let the caller replace us. */
@@ -140,6 +162,9 @@ process.on('exit', (code) => {
 // process can still exit.
 parentPort?.on('message', () => {});
 
+/** Often enough for timers and I/O under back-to-back calls; rarely enough to cost little (~1%). */
+const YIELD_EVERY_MS = 10;
+
 /** Bounded spin: true if words[index] moved away from `value` within the budget. */
 function spinUntilChanged(index: number, value: number, micros: number): boolean {
   if (micros <= 0) return false;
@@ -153,16 +178,25 @@ function spinUntilChanged(index: number, value: number, micros: number): boolean
 async function serve(): Promise<void> {
   // A fresh buffer per worker: seqs start at 1, and a request may already be waiting.
   let handled = 0;
+  let lastYield = performance.now();
   Atomics.store(words, Word.WORKER_STATE, WorkerState.READY);
   for (;;) {
     if (Atomics.load(words, Word.REQUEST_SEQ) === handled && !spinUntilChanged(Word.REQUEST_SEQ, handled, spinMicros)) {
       const waiting = Atomics.waitAsync(words, Word.REQUEST_SEQ, handled);
       if (waiting.async) await waiting.value;
+      lastYield = performance.now();
       continue;
     }
     handled = Atomics.load(words, Word.REQUEST_SEQ);
     const request = readMessage(Atomics.load(words, Word.REQUEST_LENGTH), views.request, port) as Request;
-    await handle(request);
+    const pending = handle(request);
+    if (pending) await pending;
+    // Back-to-back calls that finish without a macrotask would starve this thread's timers and I/O
+    // (the spin above never yields): give the event loop a turn every YIELD_EVERY_MS.
+    if (performance.now() - lastYield > YIELD_EVERY_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      lastYield = performance.now();
+    }
     if (retiring) return;
   }
 }

@@ -10,6 +10,12 @@ export interface ExportTable {
 }
 
 const loaded = new Map<string, Promise<ExportTable>>();
+/** The same tables once settled, for synchronous access on the hot path. */
+const ready = new Map<string, ExportTable>();
+
+export function loadedModule(url: string): ExportTable | undefined {
+  return ready.get(url);
+}
 
 function shown(url: string): string {
   return url.startsWith('file:') ? fileURLToPath(url) : url;
@@ -45,11 +51,18 @@ function tableOf(namespace: Record<string, unknown>): ExportTable {
 export function loadModule(url: string): Promise<ExportTable> {
   let table = loaded.get(url);
   if (!table) {
-    table = import(url).then(tableOf, (error: unknown) => {
+    table = import(url).then(
+      (namespace: Record<string, unknown>) => {
+        const settled = tableOf(namespace);
+        ready.set(url, settled);
+        return settled;
+      },
+      (error: unknown) => {
       loaded.delete(url); // a module that failed to load is tried again by the next call
       const reason = error instanceof Error ? error.message : String(error);
-      throw new Failure(ErrorCodes.MODULE, `Could not load module ${shown(url)}: ${reason}${loadHint(url, error)}`, error);
-    });
+        throw new Failure(ErrorCodes.MODULE, `Could not load module ${shown(url)}: ${reason}${loadHint(url, error)}`, error);
+      },
+    );
     loaded.set(url, table);
   }
   return table;
