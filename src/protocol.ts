@@ -32,6 +32,13 @@ export const Word = {
   EXIT_CODE: 7,
   /** Set by the watchdog when the worker's thread has ended, however it ended (see watchdog.ts). */
   WORKER_GONE: 8,
+  /**
+   * 1 while that side is parked (or about to park). The other side calls Atomics.notify only then: a
+   * notify is a lock and often a syscall, and a spinning side does not need one. Each side publishes
+   * its flag before its last check, so one of the two always sees the other (sequential consistency).
+   */
+  CALLER_PARKED: 9,
+  WORKER_PARKED: 10,
 } as const;
 export const HEADER_WORDS = 16;
 export const HEADER_BYTES = HEADER_WORDS * 4;
@@ -82,9 +89,9 @@ export interface Layout {
 
 export interface SharedViews {
   words: Int32Array;
-  request: Uint8Array;
-  response: Uint8Array;
-  output: Uint8Array;
+  request: Buffer;
+  response: Buffer;
+  output: Buffer;
 }
 
 export function allocateShared(layout: Layout): SharedArrayBuffer {
@@ -93,8 +100,9 @@ export function allocateShared(layout: Layout): SharedArrayBuffer {
 
 export function viewsOf(buffer: SharedArrayBuffer, layout: Layout): SharedViews {
   let offset = HEADER_BYTES;
+  // Buffers (Uint8Arrays with UTF-8 helpers) over the shared memory, made once per worker.
   const take = (size: number) => {
-    const view = new Uint8Array(buffer, offset, size);
+    const view = Buffer.from(buffer, offset, size);
     offset += size;
     return view;
   };
@@ -111,13 +119,11 @@ export function viewsOf(buffer: SharedArrayBuffer, layout: Layout): SharedViews 
  * PAYLOAD_ON_PORT. `json` says the message is plain data that JSON carries exactly (see clone-check.ts):
  * several times cheaper than v8 serialization for objects. Throws what v8.serialize throws, untouched.
  */
-export function writeMessage(message: unknown, json: boolean, area: Uint8Array, port: MessagePort): number {
+export function writeMessage(message: unknown, json: boolean, area: Buffer, port: MessagePort): number {
   if (json) {
     const text = JSON.stringify(message);
     // At most 3 bytes per UTF-16 unit: if that fits, encode in place without measuring first.
-    if (text.length * 3 <= area.length || Buffer.byteLength(text) <= area.length) {
-      return Buffer.from(area.buffer, area.byteOffset, area.length).write(text);
-    }
+    if (text.length * 3 <= area.length || Buffer.byteLength(text) <= area.length) return area.write(text);
     return transfer(Buffer.from(text), port);
   }
   const bytes = v8.serialize(message);
@@ -138,21 +144,24 @@ function transfer(bytes: Buffer, port: MessagePort): number {
 /** v8's serialization format starts with this version tag; JSON text never does. */
 const V8_SERIALIZATION_TAG = 0xff;
 
-function decode(bytes: Uint8Array): unknown {
+function decode(bytes: Uint8Array, length: number): unknown {
   if (bytes[0] !== V8_SERIALIZATION_TAG) {
-    return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8'));
+    const text = Buffer.isBuffer(bytes) ? bytes.toString('utf8', 0, length) : Buffer.from(bytes.buffer, bytes.byteOffset, length).toString('utf8');
+    return JSON.parse(text);
   }
+  bytes = bytes.subarray(0, length);
   // Copy shared memory out first: v8.deserialize returns typed arrays as views into the buffer it reads,
   // and the shared area is overwritten by the next message.
   return v8.deserialize(bytes.buffer instanceof SharedArrayBuffer ? Buffer.from(bytes) : bytes);
 }
 
-export function readMessage(length: number, area: Uint8Array, port: MessagePort): unknown {
-  if (length !== PAYLOAD_ON_PORT) return decode(area.subarray(0, length));
+export function readMessage(length: number, area: Buffer, port: MessagePort): unknown {
+  if (length !== PAYLOAD_ON_PORT) return decode(area, length);
   // The sender posts before it publishes the length, so the message is already queued.
   const received = receiveMessageOnPort(port);
   if (!received) throw new Error('syncbridge: protocol error, payload expected on the port is missing');
-  return decode(received.message as Uint8Array);
+  const bytes = received.message as Uint8Array;
+  return decode(bytes, bytes.length);
 }
 
 /**

@@ -13,6 +13,7 @@ import { decodeThrown, type EncodedThrown } from './error-serialization.js';
 import { ErrorCodes, SyncBridgeError, type ErrorCode } from './errors.js';
 import type { CallSettings, WorkerOptions } from './options.js';
 import { drainOutput } from './output.js';
+import { AdaptiveSpin } from './spin.js';
 import { startWatchdog } from './watchdog.js';
 import {
   Status,
@@ -81,6 +82,7 @@ interface LiveWorker {
 
 export class ThreadBridge {
   #live: LiveWorker | undefined;
+  readonly #spin = new AdaptiveSpin(defaults.callerSpinMicros);
 
   constructor(private readonly workerOptions: WorkerOptions) {}
 
@@ -104,7 +106,7 @@ export class ThreadBridge {
     }
     Atomics.store(words, Word.REQUEST_LENGTH, length);
     Atomics.store(words, Word.REQUEST_SEQ, seq);
-    Atomics.notify(words, Word.REQUEST_SEQ);
+    if (Atomics.load(words, Word.WORKER_PARKED) === 1) Atomics.notify(words, Word.REQUEST_SEQ);
 
     const outcome = this.#wait(live, seq, settings, started, site);
     drainOutput(live.views);
@@ -197,11 +199,9 @@ export class ThreadBridge {
   #wait(live: LiveWorker, seq: number, settings: CallSettings, started: number, site: CallSite): 'answered' | 'timed-out' | 'exited' | 'gone' {
     const { words } = live.views;
     const deadline = started + settings.timeout;
-    // Bounded spin first: the answer to a quick call arrives before a park/wake cycle would finish.
-    const spinUntil = started + defaults.callerSpinMicros / 1000;
-    do {
-      for (let i = 0; i < 100; i++) if (Atomics.load(words, Word.RESPONSE_SEQ) === seq) return 'answered';
-    } while (performance.now() < spinUntil);
+    // Spin first: the answer to a quick call arrives before a park/wake cycle would finish.
+    this.#spin.spin(words, Word.SIGNAL, Atomics.load(words, Word.SIGNAL));
+    if (Atomics.load(words, Word.RESPONSE_SEQ) === seq) return 'answered';
 
     let nextReport = settings.warnAfter > 0 ? started + settings.warnAfter : Infinity;
     for (;;) {
@@ -218,7 +218,9 @@ export class ThreadBridge {
         nextReport += settings.warnAfter;
       }
       const watchdogDue = live.watchdog ? Infinity : started + defaults.watchdogAfter;
+      Atomics.store(words, Word.CALLER_PARKED, 1);
       Atomics.wait(words, Word.SIGNAL, signal, Math.min(deadline, nextReport, watchdogDue) - now);
+      Atomics.store(words, Word.CALLER_PARKED, 0);
     }
   }
 

@@ -25,6 +25,7 @@ import {
   type LibraryFailure,
   type Request,
 } from '../protocol.js';
+import { AdaptiveSpin } from '../spin.js';
 import { Failure } from './failure.js';
 import { loadModule, loadedModule, findExport, listExports } from './modules.js';
 import { compileFunction, closureFailure } from './run-function.js';
@@ -46,7 +47,7 @@ const { words } = views;
 
 function signalCaller(): void {
   Atomics.add(words, Word.SIGNAL, 1);
-  Atomics.notify(words, Word.SIGNAL);
+  if (Atomics.load(words, Word.CALLER_PARKED) === 1) Atomics.notify(words, Word.SIGNAL);
 }
 
 const output = captureOutput(views, signalCaller);
@@ -56,7 +57,7 @@ let retiring = false;
 function respond(seq: number, status: Status, value: unknown, json = false): void {
   let length: number;
   try {
-    length = writeMessage([seq, status, value], json, views.response, port);
+    length = writeMessage(value === undefined ? [seq, status] : [seq, status, value], json, views.response, port);
   } catch (error) {
     // classify() vets values first; this catches what it cannot foresee (e.g. a getter that throws late).
     const failure: LibraryFailure = {
@@ -102,6 +103,8 @@ function start(op: Request[1], target: string, name: string, args: unknown[]): u
 function finishWithValue(seq: number, result: unknown): void {
   if (retiring) return;
   currentSeq = 0;
+  // The common "returns nothing": [seq, status] in JSON reads back with value undefined.
+  if (result === undefined) return respond(seq, Status.OK, undefined, true);
   const crossing = classify(result, 'the return value');
   if (typeof crossing === 'string') {
     respond(seq, Status.FAILED, { code: ErrorCodes.CLONE, message: `${crossing}.` } satisfies LibraryFailure);
@@ -162,18 +165,10 @@ process.on('exit', (code) => {
 // process can still exit.
 parentPort?.on('message', () => {});
 
+const spin = new AdaptiveSpin(spinMicros);
+
 /** Often enough for timers and I/O under back-to-back calls; rarely enough to cost little (~1%). */
 const YIELD_EVERY_MS = 10;
-
-/** Bounded spin: true if words[index] moved away from `value` within the budget. */
-function spinUntilChanged(index: number, value: number, micros: number): boolean {
-  if (micros <= 0) return false;
-  const deadline = performance.now() + micros / 1000;
-  do {
-    for (let i = 0; i < 100; i++) if (Atomics.load(words, index) !== value) return true;
-  } while (performance.now() < deadline);
-  return false;
-}
 
 async function serve(): Promise<void> {
   // A fresh buffer per worker: seqs start at 1, and a request may already be waiting.
@@ -181,9 +176,11 @@ async function serve(): Promise<void> {
   let lastYield = performance.now();
   Atomics.store(words, Word.WORKER_STATE, WorkerState.READY);
   for (;;) {
-    if (Atomics.load(words, Word.REQUEST_SEQ) === handled && !spinUntilChanged(Word.REQUEST_SEQ, handled, spinMicros)) {
+    if (Atomics.load(words, Word.REQUEST_SEQ) === handled && !spin.spin(words, Word.REQUEST_SEQ, handled)) {
+      Atomics.store(words, Word.WORKER_PARKED, 1);
       const waiting = Atomics.waitAsync(words, Word.REQUEST_SEQ, handled);
       if (waiting.async) await waiting.value;
+      Atomics.store(words, Word.WORKER_PARKED, 0);
       lastYield = performance.now();
       continue;
     }

@@ -1,0 +1,42 @@
+/**
+ * Adaptive, bounded spinning, used by both sides before they park. On these VMs waking a parked thread
+ * takes tens of microseconds, while a thread spinning on its own core sees a change in well under one.
+ * But a spin only pays when the other side answers within it; when it does not (the other side is busy
+ * with real work, or both threads share one core) it burns the time slice the other side needs. So a
+ * spin that fails makes the next few waits park at once, backing off exponentially (1, 3, 7 … 63
+ * waits), and one success restores it. Idle CPU is zero: every spin ends and then parks.
+ */
+
+// Atomics.pause (newer V8) tells the CPU this is a spin-wait: cheaper for a sibling hyper-thread.
+const pause: () => void = typeof (Atomics as { pause?: () => void }).pause === 'function' ? (Atomics as unknown as { pause: () => void }).pause : () => {};
+
+const MAX_BACKOFF_SHIFT = 6;
+
+export class AdaptiveSpin {
+  #skip = 0;
+  #failures = 0;
+
+  constructor(private readonly budgetMicros: number) {}
+
+  /** Spins while words[index] === value, within the budget. True if it changed meanwhile. */
+  spin(words: Int32Array, index: number, value: number): boolean {
+    if (this.budgetMicros <= 0) return false;
+    if (this.#skip > 0) {
+      this.#skip--;
+      return false;
+    }
+    const deadline = performance.now() + this.budgetMicros / 1000;
+    do {
+      for (let i = 0; i < 64; i++) {
+        if (Atomics.load(words, index) !== value) {
+          this.#failures = 0;
+          return true;
+        }
+        pause();
+      }
+    } while (performance.now() < deadline);
+    this.#failures = Math.min(this.#failures + 1, MAX_BACKOFF_SHIFT);
+    this.#skip = (1 << this.#failures) - 1;
+    return false;
+  }
+}
