@@ -14,7 +14,7 @@
  * `Status`es on the same two areas; the caller only ever waits on SIGNAL, so new reasons to wake it fit in.
  */
 import v8 from 'node:v8';
-import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { receiveMessageOnPort, type MessagePort, type TransferListItem } from 'node:worker_threads';
 
 /** Indices of the Int32 control words at the start of the shared buffer. */
 export const Word = {
@@ -45,6 +45,8 @@ export const HEADER_BYTES = HEADER_WORDS * 4;
 
 /** Written as a length when the payload did not fit its area and travels through the MessagePort instead. */
 export const PAYLOAD_ON_PORT = -1;
+/** Written as a length when the message itself was posted, structured-cloned, with a transfer list. */
+export const MESSAGE_ON_PORT = -2;
 
 /** STARTING until the worker's own code runs; EXITED once its exit handler ran (process.exit, end). */
 export const WorkerState = { STARTING: 0, READY: 1, EXITED: 2 } as const;
@@ -119,7 +121,12 @@ export function viewsOf(buffer: SharedArrayBuffer, layout: Layout): SharedViews 
  * PAYLOAD_ON_PORT. `json` says the message is plain data that JSON carries exactly (see clone-check.ts):
  * several times cheaper than v8 serialization for objects. Throws what v8.serialize throws, untouched.
  */
-export function writeMessage(message: unknown, json: boolean, area: Buffer, port: MessagePort): number {
+export function writeMessage(message: unknown, json: boolean, area: Buffer, port: MessagePort, transferList?: TransferListItem[]): number {
+  if (transferList) {
+    // Moving buffers needs postMessage's own structured clone: serialized bytes would be a copy.
+    port.postMessage(message, transferList);
+    return MESSAGE_ON_PORT;
+  }
   if (json) {
     const text = JSON.stringify(message);
     // At most 3 bytes per UTF-16 unit: if that fits, encode in place without measuring first.
@@ -156,10 +163,11 @@ function decode(bytes: Uint8Array, length: number): unknown {
 }
 
 export function readMessage(length: number, area: Buffer, port: MessagePort): unknown {
-  if (length !== PAYLOAD_ON_PORT) return decode(area, length);
+  if (length >= 0) return decode(area, length);
   // The sender posts before it publishes the length, so the message is already queued.
   const received = receiveMessageOnPort(port);
   if (!received) throw new Error('syncbridge: protocol error, payload expected on the port is missing');
+  if (length === MESSAGE_ON_PORT) return received.message;
   const bytes = received.message as Uint8Array;
   return decode(bytes, bytes.length);
 }

@@ -14,6 +14,7 @@ import { ErrorCodes, SyncBridgeError, type ErrorCode } from './errors.js';
 import type { CallSettings, WorkerOptions } from './options.js';
 import { drainOutput } from './output.js';
 import { AdaptiveSpin } from './spin.js';
+import { transferListOf } from './transfer.js';
 import { startWatchdog } from './watchdog.js';
 import {
   Status,
@@ -100,7 +101,7 @@ export class ThreadBridge {
     const { words } = live.views;
     let length: number;
     try {
-      length = writeMessage([seq, op, target, name, args], json, live.views.request, live.port);
+      length = writeMessage([seq, op, target, name, args], json, live.views.request, live.port, transferListOf(args));
     } catch (error) {
       throw failure(ErrorCodes.CLONE, `${site.label}: the arguments cannot be sent to the worker (${String(error)}).`, site, error);
     }

@@ -26,6 +26,7 @@ import {
   type Request,
 } from '../protocol.js';
 import { AdaptiveSpin } from '../spin.js';
+import { transferListOf } from '../transfer.js';
 import { Failure } from './failure.js';
 import { loadModule, loadedModule, findExport, listExports } from './modules.js';
 import { compileFunction, closureFailure } from './run-function.js';
@@ -57,7 +58,8 @@ let retiring = false;
 function respond(seq: number, status: Status, value: unknown, json = false): void {
   let length: number;
   try {
-    length = writeMessage(value === undefined ? [seq, status] : [seq, status, value], json, views.response, port);
+    const transferList = status === Status.OK ? transferListOf([value]) : undefined;
+    length = writeMessage(value === undefined ? [seq, status] : [seq, status, value], json, views.response, port, transferList);
   } catch (error) {
     // classify() vets values first; this catches what it cannot foresee (e.g. a getter that throws late).
     const failure: LibraryFailure = {

@@ -1,6 +1,6 @@
 // Compile-time proof of the public types: `tsc -p test/types` must pass. Each @ts-expect-error line must
 // be an error, so a wrong type (too loose as well as too strict) fails the build.
-import { syncify, runSync, SyncBridgeError, ErrorCodes, type Syncified, type ErrorCode } from 'syncbridge';
+import { syncify, runSync, transfer, SyncBridgeError, ErrorCodes, type Syncified, type ErrorCode } from 'syncbridge';
 import type { User } from './client.js';
 
 type Equal<X, Y> = (<T>() => T extends X ? 1 : 2) extends <T>() => T extends Y ? 1 : 2 ? true : false;
@@ -50,3 +50,7 @@ try {
   }
 }
 void code;
+
+const bytes = new Uint8Array(8);
+const moved: Uint8Array = transfer(bytes, [bytes.buffer]);
+void moved;
