@@ -3,8 +3,11 @@
  * first value that cannot cross, where it sits, e.g. `argument 2 → options.onProgress is a function`.
  *
  * Structured clone would throw a bare DataCloneError for functions and symbols, and would *silently* turn a
- * class instance into a plain object (losing its prototype, methods and private fields) and drop symbol keys.
- * We refuse all of these up front with the path, so nothing arrives different from what was sent.
+ * class instance (or a subclass of Array, Map, Uint8Array …) into its plain base, and drop symbol keys and
+ * the own properties of a Map or Date. We refuse all of these up front with the path.
+ * Known limits, documented: a null-prototype object arrives with Object.prototype; an Error inside a
+ * value keeps only message, stack, name and cause; named properties of arrays longer than
+ * LARGE_ARRAY are not inspected (v8 serialization still refuses a function there, without a path).
  */
 import { types } from 'node:util';
 
@@ -19,12 +22,37 @@ export type Crossing = (typeof Crossing)[keyof typeof Crossing];
 /** A problem description (string), or how the value crosses. */
 export type Classification = string | Crossing;
 
+/** Arrays up to this length get a full look (holes, named properties); longer ones an index scan. */
+const LARGE_ARRAY = 10_000;
+
+/** One step of a path: a property key, an array index, or a step into a Map or Set. */
+type Step = string | number | { map: 'key' | 'value'; key: unknown; n: number } | { set: number };
+
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
-function describeKey(key: unknown, isIndex: boolean): string {
-  if (isIndex) return `[${String(key)}]`;
-  if (typeof key === 'string') return IDENTIFIER.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
-  return `[${typeof key === 'symbol' ? key.toString() : String(key)}]`;
+/** A primitive Map key as text, or undefined (objects are not rendered: that could run user code). */
+function keyText(key: unknown): string | undefined {
+  switch (typeof key) {
+    case 'string':
+      return JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key);
+    case 'number':
+    case 'boolean':
+    case 'undefined':
+      return String(key);
+    case 'bigint':
+      return `${key}n`;
+    default:
+      return key === null ? 'null' : undefined;
+  }
+}
+
+function renderStep(step: Step): string {
+  if (typeof step === 'number') return `[${step}]`;
+  if (typeof step === 'string') return IDENTIFIER.test(step) ? `.${step}` : `[${JSON.stringify(step)}]`;
+  if ('set' in step) return `.<Set item #${step.set}>`;
+  const text = keyText(step.key);
+  if (step.map === 'key') return `.<Map key #${step.n}>`;
+  return text === undefined ? `.<Map value #${step.n}>` : `.get(${text})`;
 }
 
 function isPlainPrototype(proto: object | null): boolean {
@@ -34,48 +62,81 @@ function isPlainPrototype(proto: object | null): boolean {
 }
 
 function className(value: object): string {
-  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
-  return typeof name === 'string' && name !== '' ? name : 'an anonymous class';
-}
-
-/** Built-ins that structured clone copies faithfully and that hold no nested values we must inspect. */
-function isCloneableLeaf(value: object): boolean {
-  return (
-    types.isArrayBufferView(value) ||
-    types.isArrayBuffer(value) ||
-    types.isDate(value) ||
-    types.isRegExp(value) ||
-    types.isBoxedPrimitive(value) ||
-    types.isNativeError(value)
-  );
-}
-
-/** What is wrong with this one value (not its children), or undefined. */
-function problemOf(value: unknown): string | undefined {
-  switch (typeof value) {
-    case 'function':
-      return 'is a function; functions cannot cross threads (pass data, or do the work inside the worker module)';
-    case 'symbol':
-      return `is a symbol (${value.toString()}); symbols cannot cross threads`;
-    case 'object': {
-      if (value === null) return undefined;
-      if (types.isProxy(value)) return 'is a Proxy; proxies cannot cross threads';
-      if (types.isSharedArrayBuffer(value)) return 'is a SharedArrayBuffer; pass a typed array over it to copy its bytes';
-      if (Array.isArray(value) || types.isMap(value) || types.isSet(value) || isCloneableLeaf(value)) return undefined;
-      const proto = Object.getPrototypeOf(value) as object | null;
-      if (isPlainPrototype(proto)) return undefined;
-      const tag = Object.prototype.toString.call(value).slice(8, -1);
-      if (['WeakMap', 'WeakSet', 'WeakRef', 'Promise', 'FinalizationRegistry'].includes(tag)) {
-        return `is a ${tag}; it cannot be copied to another thread`;
-      }
-      return (
-        `is an instance of ${className(value)}; only plain objects, arrays and built-in types cross threads ` +
-        '(its prototype, methods and private fields would be lost). Convert it to a plain object first'
-      );
-    }
-    default:
-      return undefined;
+  try {
+    const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+    return typeof name === 'string' && name !== '' ? name : 'an anonymous class';
+  } catch {
+    return 'an unknown class';
   }
+}
+
+const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
+
+/**
+ * Built-in prototypes structured clone reproduces exactly, and which of them carry entries to inspect.
+ * 'indexed' ones have their indices as own keys, so their own properties are not checked.
+ */
+const builtins = new Map<object, 'map' | 'set' | 'indexed' | 'leaf'>([
+  [Map.prototype, 'map'],
+  [Set.prototype, 'set'],
+  [Date.prototype, 'leaf'],
+  [RegExp.prototype, 'leaf'],
+  [ArrayBuffer.prototype, 'leaf'],
+  [Boolean.prototype, 'leaf'],
+  [Number.prototype, 'leaf'],
+  [String.prototype, 'indexed'],
+  [BigInt.prototype, 'leaf'],
+  [DataView.prototype, 'indexed'],
+  [Buffer.prototype, 'indexed'],
+]);
+for (const TypedArray of [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array]) {
+  builtins.set(TypedArray.prototype, 'indexed');
+}
+
+const SUBCLASS_BASES: Array<[(value: object) => boolean, string]> = [
+  [(v) => types.isMap(v), 'Map'],
+  [(v) => types.isSet(v), 'Set'],
+  [(v) => types.isDate(v), 'Date'],
+  [(v) => types.isRegExp(v), 'RegExp'],
+  [(v) => types.isTypedArray(v), 'a typed array'],
+  [(v) => types.isArrayBuffer(v), 'ArrayBuffer'],
+];
+
+const FUNCTION_PROBLEM = 'is a function; functions cannot cross threads (pass data, or do the work inside the worker module)';
+
+type Kind = 'plain' | 'array' | 'map' | 'set' | 'leaf';
+
+/** What kind of object this is for the walk, or what is wrong with it. */
+function kindOf(value: object): Kind | string {
+  if (types.isProxy(value)) return 'is a Proxy; proxies cannot cross threads';
+  const proto = Object.getPrototypeOf(value) as object | null;
+  if (Array.isArray(value)) {
+    return proto === Array.prototype ? 'array' : `is an instance of ${className(value)}, a subclass of Array; it would arrive as a plain Array`;
+  }
+  if (isPlainPrototype(proto)) return 'plain';
+  const builtin = proto && builtins.get(proto);
+  if (builtin) {
+    if (builtin !== 'indexed' && Object.keys(value).length > 0) {
+      return `has own properties (${Object.keys(value).slice(0, 3).join(', ')}) that would be lost: structured clone copies only its contents`;
+    }
+    return builtin === 'indexed' ? 'leaf' : builtin;
+  }
+  // Errors cross as values with message, stack, name and cause (v8 serialization), whatever their class.
+  if (types.isNativeError(value)) return 'leaf';
+  if (types.isSharedArrayBuffer(value)) return 'is a SharedArrayBuffer; pass a typed array over it to copy its bytes';
+  if (types.isSymbolObject(value)) return 'is a boxed symbol; symbols cannot cross threads';
+  if (proto && Object.getPrototypeOf(proto) === TypedArrayPrototype) return 'leaf'; // a typed array of another realm
+  for (const [is, base] of SUBCLASS_BASES) {
+    if (is(value)) return `is an instance of ${className(value)}, a subclass of ${base}; it would arrive as a plain ${base}`;
+  }
+  const tag = Object.prototype.toString.call(value).slice(8, -1);
+  if (['WeakMap', 'WeakSet', 'WeakRef', 'Promise', 'FinalizationRegistry'].includes(tag)) {
+    return `is a ${tag}; it cannot be copied to another thread`;
+  }
+  return (
+    `is an instance of ${className(value)}; only plain objects, arrays and built-in types cross threads ` +
+    '(its prototype, methods and private fields would be lost). Convert it to a plain object first'
+  );
 }
 
 function isJsonPrimitive(value: unknown): boolean {
@@ -90,100 +151,156 @@ function isJsonPrimitive(value: unknown): boolean {
   }
 }
 
+function message(error: unknown): string {
+  try {
+    return error instanceof Error ? error.message : String(error);
+  } catch {
+    return 'an error';
+  }
+}
+
 /**
  * Walks `root` and returns the first problem as `"<label> → <path> <problem>"`, or how it crosses.
- * Iterative (deep structures must not overflow the stack) and cycle-safe; paths are built only on failure.
- * It runs on every call, so plain objects and arrays take a fast path that calls no util.types check.
+ * Iterative (deep structures must not overflow the stack), cycle-safe, and it never lets an exception of
+ * the value's own code (a getter, a proxy trap) escape. Paths are rendered only on failure. It runs on
+ * every call, so plain objects and small arrays take the shortest path.
  */
 export function classify(root: unknown, label: string): Classification {
   if (typeof root !== 'object' || root === null) {
-    if (typeof root === 'function' || typeof root === 'symbol') return `${label} ${problemOf(root)}`;
+    if (typeof root === 'function') return `${label} ${FUNCTION_PROBLEM}`;
+    if (typeof root === 'symbol') return `${label} is a symbol (${root.toString()}); symbols cannot cross threads`;
     return isJsonPrimitive(root) ? Crossing.JSON : Crossing.STRUCTURED;
   }
   let json = true;
-  // Parallel arrays: node i holds values[i], reached from parents[i] through keys[i] (a key is turned into
-  // text only when a path must be shown).
+  // Parallel arrays: node i holds values[i], reached from node parents[i] through steps[i].
   const values: unknown[] = [root];
   const parents: number[] = [-1];
-  const keys: Array<string | number> = [''];
+  const steps: Step[] = [''];
   const seen = new Set<object>();
-  const pathOf = (index: number): string => {
-    let path = '';
-    for (let i = index; i > 0; i = parents[i]!) {
-      const key = keys[i]!;
-      path = (typeof key === 'number' ? `[${key}]` : key.startsWith('.') ? key : describeKey(key, false)) + path;
-    }
-    // "options.onProgress" reads better than ".options.onProgress"; Map/Set steps keep their dot.
-    if (/^\.[A-Za-z_$]/.test(path) && !/^\.get\(/.test(path)) path = path.slice(1);
+  const pathOf = (index: number, last?: Step): string => {
+    let path = last === undefined ? '' : renderStep(last);
+    for (let i = index; i > 0; i = parents[i]!) path = renderStep(steps[i]!) + path;
+    // "options.onProgress" reads better than ".options.onProgress"; a root Map/Set step keeps its dot.
+    const first = index > 0 ? steps[rootChildOf(index)] : last;
+    if (typeof first === 'string' && IDENTIFIER.test(first)) path = path.slice(1);
     return path === '' ? label : `${label} → ${path}`;
   };
-  const push = (child: unknown, parent: number, key: string | number): void => {
-    // Primitives other than symbols always cross: only objects, functions and symbols need a look.
+  const rootChildOf = (index: number): number => {
+    let i = index;
+    while (parents[i]! > 0) i = parents[i]!;
+    return i;
+  };
+  const push = (child: unknown, parent: number, step: Step): void => {
     if ((typeof child !== 'object' || child === null) && typeof child !== 'function' && typeof child !== 'symbol') {
       if (json && !isJsonPrimitive(child)) json = false;
       return;
     }
     values.push(child);
     parents.push(parent);
-    keys.push(key);
+    steps.push(step);
   };
+
   for (let i = 0; i < values.length; i++) {
-    const value = values[i] as object;
-    if (typeof value !== 'object') return `${pathOf(i)} ${problemOf(value)}`;
-    if (seen.has(value)) {
+    const value = values[i];
+    if (typeof value === 'function') return `${pathOf(i)} ${FUNCTION_PROBLEM}`;
+    if (typeof value === 'symbol') return `${pathOf(i)} is a symbol (${value.toString()}); symbols cannot cross threads`;
+    const object = value as object;
+    if (seen.has(object)) {
       json = false; // a shared or cyclic reference: JSON would duplicate it or fail
       continue;
     }
-    seen.add(value);
-    if (Array.isArray(value)) {
-      if (json && Object.getPrototypeOf(value) !== Array.prototype) json = false;
-      for (let k = 0; k < value.length; k++) {
-        const child: unknown = value[k];
-        if (child === undefined) json = false; // a hole or undefined: JSON would write null
-        else push(child, i, k);
-      }
-      continue;
-    }
-    const proto = Object.getPrototypeOf(value) as object | null;
-    if (proto !== Object.prototype || types.isProxy(value)) {
-      json = false;
-      const problem = problemOf(value);
-      if (problem) return `${pathOf(i)} ${problem}`;
-      if (types.isMap(value)) {
-        for (const [k, v] of value as Map<unknown, unknown>) {
-          push(k, i, `.<Map key ${describeKey(k, false).replace(/^\./, '')}>`);
-          push(v, i, `.get(${typeof k === 'string' ? JSON.stringify(k) : String(k)})`);
+    seen.add(object);
+    let reading: Step | undefined; // the child being read, to name it if reading throws
+    try {
+      const kind = kindOf(object);
+      switch (kind) {
+        case 'array': {
+          const array = object as unknown[];
+          const length = array.length;
+          if (length <= LARGE_ARRAY) {
+            const keys = Object.keys(array);
+            const dense = keys.length === length && (length === 0 || keys[length - 1] === String(length - 1));
+            if (dense) {
+              for (let k = 0; k < length; k++) {
+                reading = k;
+                const child = array[k];
+                if (child === undefined) json = false; // JSON would write null
+                else push(child, i, k);
+              }
+            } else {
+              json = false; // holes or named properties: only structured clone keeps them
+              for (const key of keys) {
+                const index = Number(key);
+                reading = Number.isInteger(index) && index >= 0 && String(index) === key ? index : key;
+                push(array[reading as number], i, reading);
+              }
+            }
+          } else {
+            json = false; // long arrays: v8 serialization is faster than JSON anyway
+            let holes = 0;
+            for (let k = 0; k < length; k++) {
+              reading = k;
+              const child = array[k];
+              if (child !== undefined || k in array) push(child, i, k);
+              else if (++holes > 1024 && holes > k / 2) {
+                // Mostly holes: a sparse array. Its own keys are then few and cheap to list.
+                for (const key of Object.keys(array)) {
+                  if (Number(key) > k) push(array[Number(key)], i, Number(key));
+                }
+                break;
+              }
+            }
+          }
+          reading = undefined;
+          const symbolKey = enumerableSymbol(array);
+          if (symbolKey) return `${pathOf(i)} has a symbol key ${symbolKey.toString()}; symbol keys cannot cross threads`;
+          break;
         }
-        continue;
+        case 'plain': {
+          const symbolKey = enumerableSymbol(object);
+          if (symbolKey) return `${pathOf(i)} has a symbol key ${symbolKey.toString()}; symbol keys cannot cross threads`;
+          for (const key of Object.keys(object)) {
+            reading = key;
+            const child = (object as Record<string, unknown>)[key];
+            if (child === undefined) json = false; // JSON would drop the key
+            else push(child, i, key);
+          }
+          break;
+        }
+        case 'map': {
+          json = false;
+          let n = 0;
+          for (const [key, entry] of object as Map<unknown, unknown>) {
+            push(key, i, { map: 'key', key, n });
+            push(entry, i, { map: 'value', key, n });
+            n++;
+          }
+          break;
+        }
+        case 'set': {
+          json = false;
+          let n = 0;
+          for (const item of object as Set<unknown>) push(item, i, { set: n++ });
+          break;
+        }
+        case 'leaf':
+          json = false;
+          break;
+        default:
+          return `${pathOf(i)} ${kind}`;
       }
-      if (types.isSet(value)) {
-        let n = 0;
-        for (const item of value as Set<unknown>) push(item, i, `.<Set item ${n++}>`);
-        continue;
-      }
-      if (isCloneableLeaf(value)) continue;
-    }
-    const symbols = Object.getOwnPropertySymbols(value);
-    for (const symbol of symbols) {
-      if (Object.prototype.propertyIsEnumerable.call(value, symbol)) {
-        return `${pathOf(i)} has a symbol key ${symbol.toString()}; symbol keys cannot cross threads`;
-      }
-    }
-    for (const key of Object.keys(value)) {
-      let child: unknown;
-      try {
-        child = (value as Record<string, unknown>)[key];
-      } catch (error) {
-        values.push(undefined);
-        parents.push(i);
-        keys.push(key);
-        return `${pathOf(values.length - 1)} has a getter that threw (${error instanceof Error ? error.message : String(error)})`;
-      }
-      if (child === undefined) json = false; // JSON would drop the key
-      else push(child, i, key);
+    } catch (error) {
+      return `${pathOf(i, reading)} could not be read (${message(error)})`;
     }
   }
   return json ? Crossing.JSON : Crossing.STRUCTURED;
+}
+
+function enumerableSymbol(object: object): symbol | undefined {
+  for (const symbol of Object.getOwnPropertySymbols(object)) {
+    if (Object.prototype.propertyIsEnumerable.call(object, symbol)) return symbol;
+  }
+  return undefined;
 }
 
 /** The problem with `value`, or undefined if it can cross. */

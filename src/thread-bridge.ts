@@ -128,7 +128,14 @@ export class ThreadBridge {
       this.#retire();
       throw failure(ErrorCodes.WORKER_EXIT, `${site.label}: ${this.#whyGone(state, Atomics.load(words, Word.EXIT_CODE))}`, site);
     }
-    const [, status, value] = readMessage(Atomics.load(words, Word.RESPONSE_LENGTH), live.views.response, live.port) as Response;
+    let response: Response;
+    try {
+      response = readMessage(Atomics.load(words, Word.RESPONSE_LENGTH), live.views.response, live.port) as Response;
+    } catch (error) {
+      // E.g. a structure the worker's (larger) stack could serialize, but this thread cannot rebuild.
+      throw failure(ErrorCodes.CLONE, `${site.label}: the result could not be rebuilt in the calling thread (${(error as Error).message}).`, site, error);
+    }
+    const [, status, value] = response;
     switch (status) {
       case Status.OK:
         return value;

@@ -107,7 +107,7 @@ function finishWithValue(seq: number, result: unknown): void {
   currentSeq = 0;
   // The common "returns nothing": [seq, status] in JSON reads back with value undefined.
   if (result === undefined) return respond(seq, Status.OK, undefined, true);
-  const crossing = classify(result, 'the return value');
+  const crossing = classify(result, 'the return value'); // never throws: it reports what it cannot read
   if (typeof crossing === 'string') {
     respond(seq, Status.FAILED, { code: ErrorCodes.CLONE, message: `${crossing}.` } satisfies LibraryFailure);
   } else {
