@@ -6,8 +6,10 @@
  * class instance (or a subclass of Array, Map, Uint8Array …) into its plain base, and drop symbol keys and
  * the own properties of a Map or Date. We refuse all of these up front with the path.
  * Known limits, documented: a null-prototype object arrives with Object.prototype; an Error inside a
- * value keeps only message, stack, name and cause; named properties of arrays longer than
- * LARGE_ARRAY are not inspected (v8 serialization still refuses a function there, without a path).
+ * value keeps only message, stack, name and cause; named properties of arrays longer than LARGE_ARRAY
+ * and of typed arrays, Buffers and boxed strings longer than SMALL_INDEXED are not inspected (listing
+ * their keys costs O(length)): v8 serialization still refuses a function on such an array, without a
+ * path, and drops a named property of a typed array silently.
  */
 import { types } from 'node:util';
 
@@ -24,6 +26,11 @@ export type Classification = string | Crossing;
 
 /** Arrays up to this length get a full look (holes, named properties); longer ones an index scan. */
 const LARGE_ARRAY = 10_000;
+/**
+ * Typed arrays, Buffers and boxed strings up to this length are checked for named properties. Their
+ * indices are own keys, so listing keys costs O(length) (~1 µs for 64): binary data stays cheap to send.
+ */
+const SMALL_INDEXED = 64;
 
 /** One step of a path: a property key, an array index, or a step into a Map or Set. */
 type Step = string | number | { map: 'key' | 'value'; key: unknown; n: number } | { set: number };
@@ -98,7 +105,7 @@ const SUBCLASS_BASES: Array<[(value: object) => boolean, string]> = [
   [(v) => types.isSet(v), 'Set'],
   [(v) => types.isDate(v), 'Date'],
   [(v) => types.isRegExp(v), 'RegExp'],
-  [(v) => types.isTypedArray(v), 'a typed array'],
+  [(v) => types.isTypedArray(v), ''], // named below after its built-in base, e.g. Uint8Array
   [(v) => types.isArrayBuffer(v), 'ArrayBuffer'],
 ];
 
@@ -116,9 +123,8 @@ function kindOf(value: object): Kind | string {
   if (isPlainPrototype(proto)) return 'plain';
   const builtin = proto && builtins.get(proto);
   if (builtin) {
-    if (builtin !== 'indexed' && Object.keys(value).length > 0) {
-      return `has own properties (${Object.keys(value).slice(0, 3).join(', ')}) that would be lost: structured clone copies only its contents`;
-    }
+    const dropped = droppedKeys(value, builtin === 'indexed');
+    if (dropped) return `has own properties (${dropped}) that would be lost: structured clone copies only its contents`;
     return builtin === 'indexed' ? 'leaf' : builtin;
   }
   // Errors cross as values with message, stack, name and cause (v8 serialization), whatever their class.
@@ -126,8 +132,10 @@ function kindOf(value: object): Kind | string {
   if (types.isSharedArrayBuffer(value)) return 'is a SharedArrayBuffer; pass a typed array over it to copy its bytes';
   if (types.isSymbolObject(value)) return 'is a boxed symbol; symbols cannot cross threads';
   if (proto && Object.getPrototypeOf(proto) === TypedArrayPrototype) return 'leaf'; // a typed array of another realm
-  for (const [is, base] of SUBCLASS_BASES) {
-    if (is(value)) return `is an instance of ${className(value)}, a subclass of ${base}; it would arrive as a plain ${base}`;
+  for (const [is, name] of SUBCLASS_BASES) {
+    if (!is(value)) continue;
+    const base = name || builtinBaseName(value);
+    return `is an instance of ${className(value)}, a subclass of ${base}; it would arrive as a plain ${base}`;
   }
   const tag = Object.prototype.toString.call(value).slice(8, -1);
   if (['WeakMap', 'WeakSet', 'WeakRef', 'Promise', 'FinalizationRegistry'].includes(tag)) {
@@ -137,6 +145,34 @@ function kindOf(value: object): Kind | string {
     `is an instance of ${className(value)}; only plain objects, arrays and built-in types cross threads ` +
     '(its prototype, methods and private fields would be lost). Convert it to a plain object first'
   );
+}
+
+/** The name of the built-in class a subclass instance derives from (e.g. Uint8Array for `class B extends Uint8Array`). */
+function builtinBaseName(value: object): string {
+  for (let proto = Object.getPrototypeOf(value) as object | null; proto; proto = Object.getPrototypeOf(proto) as object | null) {
+    if (builtins.has(proto)) return className(proto);
+  }
+  return 'its built-in base';
+}
+
+const ARRAY_INDEX = /^(?:0|[1-9]\d*)$/;
+
+/**
+ * Own enumerable keys of a built-in that structured clone would drop, listed (at most 3) for the message:
+ * named properties, and symbol keys. For indexed built-ins (typed arrays, Buffers, boxed strings) the
+ * indices are own keys too, so named properties are looked for only up to SMALL_INDEXED elements.
+ */
+function droppedKeys(value: object, indexed: boolean): string | undefined {
+  const symbol = enumerableSymbol(value);
+  if (symbol) return symbol.toString();
+  if (indexed && ((value as { length?: number }).length ?? 0) > SMALL_INDEXED) return undefined;
+  const named = [];
+  for (const key of Object.keys(value)) {
+    if (indexed && ARRAY_INDEX.test(key)) continue;
+    named.push(key);
+    if (named.length === 3) break;
+  }
+  return named.length > 0 ? named.join(', ') : undefined;
 }
 
 function isJsonPrimitive(value: unknown): boolean {
