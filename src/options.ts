@@ -37,8 +37,17 @@ function invalid(message: string): SyncBridgeError {
   return new SyncBridgeError(ErrorCodes.INVALID_ARG, message);
 }
 
+function readEnv(name: string): string | undefined {
+  try {
+    return process.env[name];
+  } catch {
+    // Deno without --allow-env throws on any read of process.env: treat the variable as unset.
+    return undefined;
+  }
+}
+
 function fromEnv(name: string): number | undefined {
-  const raw = process.env[name];
+  const raw = readEnv(name);
   if (raw === undefined || raw === '') return undefined;
   const value = Number(raw);
   if (!(value >= 0)) throw invalid(`The environment variable ${name}="${raw}" must be a number of milliseconds.`);

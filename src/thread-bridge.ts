@@ -189,6 +189,16 @@ export class ThreadBridge {
         ...(resourceLimits && { resourceLimits }),
       });
     } catch (error) {
+      if ((error as { code?: unknown }).code === 'ERR_ACCESS_DENIED') {
+        // Node's permission model (--permission / --experimental-permission) forbids threads unless allowed.
+        throw failure(
+          ErrorCodes.UNSUPPORTED,
+          `${site.label}: this process runs under Node's permission model, which forbids worker threads, and syncbridge ` +
+            'needs one to run the call. Start Node with --allow-worker as well.',
+          site,
+          error,
+        );
+      }
       throw failure(ErrorCodes.WORKER_EXIT, `${site.label}: the worker could not be started: ${(error as Error).message}`, site, error);
     }
     // The worker must never keep the process alive: a script that makes calls and ends, exits.
