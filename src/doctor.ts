@@ -11,6 +11,7 @@ import path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { assertCanBlock, detectRuntime } from './environment.js';
+import { invalidArgument } from './errors.js';
 import { callSettings, type CallSettings } from './options.js';
 import { Op } from './protocol.js';
 import { resolveModuleUrl } from './resolve-module.js';
@@ -259,6 +260,22 @@ function typescriptLoaders(report: Pick<DoctorReport, 'runtime'>, notes: string[
   return { loaders, stripping: stripping.text };
 }
 
+/** What to do when no loader is active and a .ts module does not load. */
+function loaderAdvice(runtime: DoctorReport['runtime'], installed: string[]): string | undefined {
+  if (installed.includes('ts-node')) {
+    return 'ts-node is installed here but not active: run under its loader, e.g. NODE_OPTIONS="--loader ts-node/esm" npx syncbridge doctor.';
+  }
+  const tsxNote = installed.includes('tsx') ? " (tsx, installed here, would not help: it registers its hooks on the main thread only, so syncbridge's worker never gets them)" : '';
+  if (runtime.name !== 'node') return undefined; // Bun and Deno always have their own loader
+  const [major = 0, minor = 0] = runtime.version.split('.').map(Number);
+  if (major < 22 || (major === 22 && minor < 6)) {
+    return `Node 22.18+ loads .ts by itself; on Node ${runtime.version} use ts-node's loader (NODE_OPTIONS="--loader ts-node/esm")${tsxNote}.`;
+  }
+  const flags = [...runtime.execArgv, ...(runtime.nodeOptions ? splitOptions(runtime.nodeOptions) : [])];
+  if (flags.includes('--no-experimental-strip-types')) return `--no-experimental-strip-types turns Node's own TypeScript support off${tsxNote}.`;
+  return `start Node with --experimental-strip-types (the worker inherits the flag)${tsxNote}.`;
+}
+
 /** What the probe says about loaders that are not built in (see TypeScriptLoader.inheritedByWorker). */
 function settleInheritance(typescript: DoctorReport['typescript']): void {
   const { probe, loaders } = typescript;
@@ -426,7 +443,7 @@ function probeTypeScript(probe: Probe | undefined, notes: string[]): DoctorRepor
  */
 export function diagnose(options: DoctorOptions = {}): DoctorReport {
   const calls = options.calls ?? 300;
-  if (!Number.isInteger(calls) || calls < 1) throw new RangeError(`diagnose(): "calls" must be a positive integer; got ${String(calls)}.`);
+  if (!Number.isInteger(calls) || calls < 1) throw invalidArgument(`diagnose(): "calls" must be a positive integer; got ${String(calls)}.`, diagnose);
   const notes: string[] = [];
   const { name, version } = detectRuntime();
   const nodeOptions = name === 'deno' ? null : (attempt('NODE_OPTIONS', notes, () => process.env.NODE_OPTIONS) ?? null);
@@ -483,16 +500,7 @@ export function diagnose(options: DoctorOptions = {}): DoctorReport {
     installedNotActive: installed.filter((tool) => tool !== 'typescript' && !active.has(tool)),
     probe: probeTypeScript(workerThread.checks?.[0]?.ok ? probe : undefined, notes),
   };
-  if (!typescript.probe.loaded && !typescript.probe.skipped && !loaders.length) {
-    const installedHere = typescript.installedNotActive;
-    if (installedHere.includes('ts-node')) {
-      typescript.hint = 'ts-node is installed here but not active: run under its loader, e.g. NODE_OPTIONS="--loader ts-node/esm" npx syncbridge doctor.';
-    } else if (installedHere.includes('tsx')) {
-      typescript.hint =
-        "tsx is installed here, but it would not reach syncbridge's worker (tsx registers its hooks on the main thread only): " +
-        "use Node 22.18+ (built-in type stripping) or ts-node's loader (--loader ts-node/esm).";
-    }
-  }
+  if (!typescript.probe.loaded && !typescript.probe.skipped && !loaders.length) typescript.hint = loaderAdvice(runtime, typescript.installedNotActive);
   void probe.bridge.close();
   settleInheritance(typescript);
 
