@@ -72,6 +72,9 @@ function formatReport(report: DoctorReport): string {
   if (runtime.name === 'node') {
     lines.push(`  execArgv: ${runtime.execArgv.length ? runtime.execArgv.join(' ') : '(none)'}`);
     lines.push(`  NODE_OPTIONS: ${runtime.nodeOptions ?? '(not set)'}`);
+    for (const p of runtime.preloads) {
+      lines.push(`  preload: ${p.flag} ${p.module} (${p.from}): ${p.runsInWorker ? 'runs in the worker too' : "does NOT run in syncbridge's worker"}`);
+    }
   }
   const { cpus, loadAverage } = report.machine;
   lines.push(`  machine: ${cpus ?? 'unknown number of'} CPUs, load average ${loadAverage ?? 'unknown'}`);

@@ -74,6 +74,11 @@ export interface DoctorReport {
     execPath: string | null;
     execArgv: string[];
     nodeOptions: string | null;
+    /**
+     * Modules preloaded by flags (execArgv, NODE_OPTIONS). runsInWorker is false for --import: Node does not run
+     * --import preloads in a worker started from source, as syncbridge's is (see preloadFlags in doctor.ts).
+     */
+    preloads: Array<{ flag: string; module: string; from: 'execArgv' | 'NODE_OPTIONS'; runsInWorker: boolean }>;
   };
   /** Context for the timings: CPUs this process may use, and the 1-minute load average (null where unknown). */
   machine: { cpus: number | null; loadAverage: number | null };
@@ -181,12 +186,24 @@ function splitOptions(value: string): string[] {
 
 /** What --import/--require/--loader and friends preload: the values that follow them. */
 function preloads(args: string[]): string[] {
-  const found: string[] = [];
+  return preloadFlags(args, 'execArgv').map((p) => p.module);
+}
+
+type Preload = DoctorReport['runtime']['preloads'][number];
+
+/**
+ * Node runs --require preloads in every worker, and --loader hooks serve every thread; but it runs --import
+ * preloads only in workers started from a file, and syncbridge starts its worker from source (eval: true).
+ * So neither an --import'ed module nor the hooks it registers with module.register() (tsx) reach the worker.
+ * Observed on Node 20.20, 22.23, 24.21 and 26.12, from execArgv and from NODE_OPTIONS alike.
+ */
+function preloadFlags(args: string[], from: Preload['from']): Preload[] {
+  const found: Preload[] = [];
   for (let i = 0; i < args.length; i++) {
     const match = /^(--import|--require|-r|--loader|--experimental-loader)(?:=(.*))?$/.exec(args[i]!);
     if (!match) continue;
-    const value = match[2] ?? args[++i];
-    if (value !== undefined) found.push(value);
+    const module = match[2] ?? args[++i];
+    if (module !== undefined) found.push({ flag: match[1]!, module, from, runsInWorker: match[1] !== '--import' });
   }
   return found;
 }
@@ -265,7 +282,7 @@ function loaderAdvice(runtime: DoctorReport['runtime'], installed: string[]): st
   if (installed.includes('ts-node')) {
     return 'ts-node is installed here but not active: run under its loader, e.g. NODE_OPTIONS="--loader ts-node/esm" npx syncbridge doctor.';
   }
-  const tsxNote = installed.includes('tsx') ? " (tsx, installed here, would not help: it registers its hooks on the main thread only, so syncbridge's worker never gets them)" : '';
+  const tsxNote = installed.includes('tsx') ? " (tsx, installed here, would not help: its hooks do not reach syncbridge's worker)" : '';
   if (runtime.name !== 'node') return undefined; // Bun and Deno always have their own loader
   const [major = 0, minor = 0] = runtime.version.split('.').map(Number);
   if (major < 22 || (major === 22 && minor < 6)) {
@@ -288,8 +305,8 @@ function settleInheritance(typescript: DoctorReport['typescript']): void {
   }
   if (!probe.loaded && loaders.some((l) => l.name === 'tsx')) {
     typescript.hint =
-      'tsx registers its hooks on the main thread only, so the worker does not get them' +
-      ' (Node 22.18+ loads plain .ts itself with its built-in type stripping).';
+      "tsx's hooks do not reach syncbridge's worker (--import preloads do not run there, see the notes). " +
+      "Node 22.18+ loads plain .ts itself; on older Node, ts-node's loader (--loader ts-node/esm) reaches the worker.";
   }
 }
 
@@ -456,7 +473,17 @@ export function diagnose(options: DoctorOptions = {}): DoctorReport {
     execPath: attempt('the runtime executable', notes, () => process.execPath) ?? null,
     execArgv: [...(process.execArgv ?? [])],
     nodeOptions,
+    preloads: [],
   };
+  if (name === 'node') {
+    runtime.preloads = [...preloadFlags(runtime.execArgv, 'execArgv'), ...preloadFlags(nodeOptions ? splitOptions(nodeOptions) : [], 'NODE_OPTIONS')];
+    if (runtime.preloads.some((p) => !p.runsInWorker)) {
+      notes.push(
+        "--import preloads do not run in syncbridge's worker: Node runs them only in workers started from a file, and the worker is " +
+          'started from source. Hooks they register (module.register(), e.g. tsx) are missing there; --require and --loader reach it.',
+      );
+    }
+  }
   const machine: DoctorReport['machine'] = {
     cpus: attempt('the number of CPUs', notes, () => (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length)) ?? null,
     loadAverage: attempt('the load average', notes, () => (process.platform === 'win32' ? null : round(os.loadavg()[0]!, 2))) ?? null,

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runtimePath } from '../scripts/install-runtimes.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -192,10 +192,40 @@ test('doctor reports a TypeScript loader preloaded through NODE_OPTIONS, and a b
     if (!process.features.typescript) {
       assert.equal(report.typescript.probe.loaded, false);
       assert.equal(tsx.inheritedByWorker, false);
-      assert.match(report.typescript.hint, /main thread only/);
+      assert.match(report.typescript.hint, /do not reach syncbridge's worker/);
     }
+    assert.deepEqual(report.runtime.preloads, [{ flag: '--import', module: preload, from: 'NODE_OPTIONS', runsInWorker: false }]);
+    assert.ok(report.notes.some((n) => n.startsWith("--import preloads do not run in syncbridge's worker")), report.notes.join('\n'));
     assert.deepEqual(report.typescript.installedNotActive, []);
     assert.match(report.callDefaults.problem, /SYNCBRIDGE_TIMEOUT="soon"/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("what the doctor says about preloads holds: --require runs in syncbridge's worker, --import does not", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'syncbridge-doctor-test-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'mark.cjs'), 'globalThis.markedByRequire = true;\n');
+    fs.writeFileSync(path.join(dir, 'mark.mjs'), 'globalThis.markedByImport = true;\n');
+    fs.writeFileSync(
+      path.join(dir, 'check.mjs'),
+      `import { runSync } from ${JSON.stringify(pathToFileURL(path.join(root, 'dist/index.mjs')).href)};
+       console.log(JSON.stringify([globalThis.markedByRequire, globalThis.markedByImport, runSync(() => [globalThis.markedByRequire ?? false, globalThis.markedByImport ?? false])]));`,
+    );
+    const flags = ['--require', path.join(dir, 'mark.cjs'), '--import', pathToFileURL(path.join(dir, 'mark.mjs')).href];
+    const result = spawnSync(process.execPath, [...flags, path.join(dir, 'check.mjs')], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+    assert.equal(result.status, 0, result.stderr);
+    // If the worker ever runs --import preloads, doctor.ts (preloadFlags) must stop saying it does not.
+    assert.deepEqual(JSON.parse(result.stdout), [true, true, [true, false]]);
+    const report = json(run(['doctor', '--json', '--calls', '10'], { flags }));
+    assert.deepEqual(
+      report.runtime.preloads.map((p) => [p.flag, p.runsInWorker]),
+      [
+        ['--require', true],
+        ['--import', false],
+      ],
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
