@@ -9,7 +9,6 @@ import Module from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
-import { pathToFileURL } from 'node:url';
 import { assertCanBlock, detectRuntime } from './environment.js';
 import { invalidArgument } from './errors.js';
 import { callSettings, type CallSettings } from './options.js';
