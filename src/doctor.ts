@@ -487,7 +487,8 @@ export function diagnose(options: DoctorOptions = {}): DoctorReport {
     cpus: attempt('the number of CPUs', notes, () => (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length)) ?? null,
     loadAverage: attempt('the load average', notes, () => (process.platform === 'win32' ? null : round(os.loadavg()[0]!, 2))) ?? null,
   };
-  if (name !== 'node') notes.push(`execArgv and NODE_OPTIONS are Node's: on ${name}, loaders and flags are configured differently.`);
+  if (name === 'bun') notes.push("Bun's preloads (--preload, bunfig.toml) are not inspected; the .ts probe shows what the worker does.");
+  if (name === 'deno') notes.push("Deno's flags and configuration (deno.json) are not inspected beyond its permissions.");
 
   let thread: DoctorReport['thread'];
   try {
