@@ -10,7 +10,9 @@ const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
 fs.rmSync(dist, { recursive: true, force: true });
 
+const { version } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning', legalComments: 'none' };
+const versionDefine = { __SYNCBRIDGE_VERSION__: JSON.stringify(version) };
 
 // The worker runs with eval: true, as a CommonJS script.
 const worker = await build({ ...common, entryPoints: [path.join(root, 'src/worker/main.ts')], format: 'cjs', write: false });
@@ -22,9 +24,29 @@ for (const [format, file] of [['esm', 'index.mjs'], ['cjs', 'index.cjs']]) {
     entryPoints: [path.join(root, 'src/index.ts')],
     format,
     outfile: path.join(dist, file),
-    define: { __SYNCBRIDGE_WORKER_SOURCE__: JSON.stringify(workerSource) },
+    define: { __SYNCBRIDGE_WORKER_SOURCE__: JSON.stringify(workerSource), ...versionDefine },
   });
 }
+
+// The `syncbridge` command (package.json "bin"). It imports the library from ./index.mjs beside it instead of
+// bundling a second copy, so `syncbridge doctor` runs exactly the code users' calls run.
+await build({
+  ...common,
+  entryPoints: [path.join(root, 'src/cli.ts')],
+  format: 'esm',
+  outfile: path.join(dist, 'cli.mjs'),
+  banner: { js: '#!/usr/bin/env node' },
+  define: versionDefine,
+  plugins: [
+    {
+      name: 'library-beside',
+      setup(b) {
+        b.onResolve({ filter: /^\.\/index\.js$/ }, () => ({ path: './index.mjs', external: true }));
+      },
+    },
+  ],
+});
+fs.chmodSync(path.join(dist, 'cli.mjs'), 0o755);
 
 // Declarations, emitted once and copied: TypeScript reads dist/types as ES module declarations (the package
 // is "type": "module") and dist/cjs-types, marked "commonjs", as CommonJS ones for require() users.

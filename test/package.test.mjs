@@ -16,6 +16,7 @@ test('the packed package installs and works from an ES module and from CommonJS'
     const packed = JSON.parse(execFileSync(npm, ['pack', '--json', '--pack-destination', scratch], { cwd: root, encoding: 'utf8' }));
     const files = packed[0].files.map((f) => f.path);
     assert.ok(files.includes('dist/index.mjs') && files.includes('dist/index.cjs') && files.includes('dist/index.d.mts'), files.join(', '));
+    assert.ok(files.includes('dist/cli.mjs'), 'the syncbridge command is packed');
     assert.ok(!files.some((f) => f.startsWith('src/') || f.startsWith('test/')), 'only what users need is packed');
 
     const app = path.join(scratch, 'app');
@@ -45,6 +46,15 @@ test('the packed package installs and works from an ES module and from CommonJS'
       assert.equal(result.stdout, expected, `${script}: ${result.stderr}`);
       assert.equal(result.status, 0);
     }
+
+    // The "bin": `npx syncbridge doctor` from the installed package, as a user would run it.
+    const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
+    const doctor = spawnSync(npx, ['--no-install', 'syncbridge', 'doctor', '--json', '--calls', '50'], { cwd: app, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(doctor.status, 0, `npx syncbridge doctor: ${doctor.stderr}${doctor.stdout}`);
+    const report = JSON.parse(doctor.stdout);
+    assert.equal(report.syncbridge, packed[0].version);
+    assert.equal(report.directory.cwd, fs.realpathSync(app));
+    assert.equal(report.strategies.find((s) => s.name === 'worker-thread').works, true);
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
