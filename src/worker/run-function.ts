@@ -2,6 +2,7 @@
 import { ErrorCodes } from '../errors.js';
 import { encodeThrown } from '../error-serialization.js';
 import type { LibraryFailure } from '../protocol.js';
+import { transformArtefactMessage, transformArtefactNamed } from '../transform-artefacts.js';
 
 /** Names the compiled code in stack traces, and tells its frames apart from ours. */
 export const RUN_SOURCE_URL = 'syncbridge:runSync';
@@ -40,6 +41,8 @@ export function closureFailure(error: unknown): LibraryFailure | undefined {
   const firstFrame = error.stack?.split('\n').find((line) => line.trimStart().startsWith('at '));
   if (!match || !firstFrame?.includes(RUN_SOURCE_URL)) return undefined;
   const name = match[1]!;
+  const artefact = transformArtefactNamed(name);
+  if (artefact) return { code: ErrorCodes.CLOSURE, message: transformArtefactMessage(artefact), cause: encodeThrown(error) };
   return {
     code: ErrorCodes.CLOSURE,
     message:
