@@ -18,8 +18,8 @@ export interface TransformArtefact {
 interface Pattern {
   /** Finds the artefact in a function's source; group 1 is the name. */
   source: RegExp;
-  /** Matches the name alone (a "<name> is not defined" seen in the worker). */
-  name: RegExp;
+  /** Matches the name alone (a "<name> is not defined" seen in the worker), where the name tells. */
+  name?: RegExp;
   tool: string;
   alternative?: string;
 }
@@ -48,6 +48,13 @@ const PATTERNS: Pattern[] = [
     tool: 'webpack, which rewrites import() and imported names',
   },
   {
+    // esbuild bundling what import() loads into the bundle: import('pkg') → Promise.resolve().then(() =>
+    // (init_pkg(), pkg_exports)), or (ke(),xe) once minified. The whole shape is looked for, not the names.
+    source: /Promise\.resolve\(\)\.then\(\(\)\s*=>\s*\(\s*([\w$]+)\(\)\s*,\s*[\w$]+\s*\)\s*\)/,
+    tool: 'a bundler (esbuild), which replaced import() with the copy of the module it bundled',
+    alternative: 'or mark that package external in the bundler so that import() stays as written and the worker loads it from node_modules',
+  },
+  {
     // esbuild / tsup / Babel / TypeScript CommonJS output: import() → Promise.resolve().then(() => __toESM(require(x)))
     source: /\b(__toESM|__toCommonJS|__require|__importStar|__importDefault|_interopRequireWildcard|_interopRequireDefault)\s*\(/,
     name: /^(?:__toESM|__toCommonJS|__require|__importStar|__importDefault|_interopRequireWildcard|_interopRequireDefault)$/,
@@ -67,13 +74,13 @@ export function findTransformArtefact(source: string): TransformArtefact | undef
 
 /** The same, from the name a ReferenceError in the worker reports as not defined. */
 export function transformArtefactNamed(name: string): TransformArtefact | undefined {
-  const pattern = PATTERNS.find((p) => p.name.test(name));
+  const pattern = PATTERNS.find((p) => p.name?.test(name));
   return pattern && { tool: pattern.tool, name, alternative: pattern.alternative };
 }
 
 export function transformArtefactMessage(artefact: TransformArtefact): string {
   return (
-    `The function passed to runSync was rewritten by ${artefact.tool} before it ran: its source uses ` +
+    `The function passed to runSync was rewritten before it ran, by ${artefact.tool}: its source uses ` +
     `"${artefact.name}", which that tool defines only in this thread, not in the worker where runSync evaluates ` +
     `the source. Put the function in a module of its own and call it through syncify ` +
     `(syncify(new URL('./tasks.js', import.meta.url)).task(...)): the worker loads that module itself, untransformed` +

@@ -86,6 +86,10 @@ const rewritten = {
     const { Buffer } = await Promise.resolve().then(() => __toESM(require("node:buffer")));
     return Buffer.byteLength(t);
   }`,
+  esbuildBundled: `async (t) => {
+    const { default: esc } = await Promise.resolve().then(() => (init_escape_string_regexp(), escape_string_regexp_exports));
+    return esc(t);
+  }`,
 };
 const fromSource = (source) => new Function(`return (${source});`)();
 
@@ -93,7 +97,7 @@ test('a function rewritten by coverage instrumentation is refused before it runs
   assertBridgeError(
     () => runSync(fromSource(rewritten.istanbul), 'héllo'),
     ErrorCodes.CLOSURE,
-    /rewritten by coverage instrumentation/,
+    /rewritten before it ran, by coverage instrumentation/,
     /"cov_2hco13l4fj"/,
     /syncify/,
     /out of coverage/,
@@ -103,6 +107,21 @@ test('a function rewritten by coverage instrumentation is refused before it runs
 test('a function rewritten by Vite (Vitest) or by a bundler\'s CommonJS output is refused the same way', () => {
   assertBridgeError(() => runSync(fromSource(rewritten.vite), 'x'), ErrorCodes.CLOSURE, /Vite's module transform/, /"__vite_ssr_dynamic_import__"/, /syncify/);
   assertBridgeError(() => runSync(fromSource(rewritten.esbuild), 'x'), ErrorCodes.CLOSURE, /esbuild/, /"__toESM"/, /syncify/);
+  assertBridgeError(
+    () => runSync(fromSource(rewritten.esbuildBundled), 'x'),
+    ErrorCodes.CLOSURE,
+    /replaced import\(\) with the copy of the module it bundled/,
+    /"init_escape_string_regexp"/,
+    /syncify/,
+    /external/,
+  );
+  // Minified, the helpers have no telling names: the shape gives them away.
+  assertBridgeError(
+    () => runSync(fromSource('async (t) => { const { default: e } = await Promise.resolve().then(() => (ke(), xe)); return e(t); }'), 'x'),
+    ErrorCodes.CLOSURE,
+    /esbuild/,
+    /"ke"/,
+  );
 });
 
 test('an artefact the source check did not see is still named when the worker hits it', () => {
@@ -110,7 +129,7 @@ test('an artefact the source check did not see is still named when the worker hi
   const error = assertBridgeError(
     () => runSync(fromSource('async () => { cov_abc123(); return 1; }')),
     ErrorCodes.CLOSURE,
-    /rewritten by coverage instrumentation/,
+    /rewritten before it ran, by coverage instrumentation/,
     /"cov_abc123"/,
     /syncify/,
   );
