@@ -72,10 +72,29 @@ export function findTransformArtefact(source: string): TransformArtefact | undef
   return undefined;
 }
 
-/** The same, from the name a ReferenceError in the worker reports as not defined. */
-export function transformArtefactNamed(name: string): TransformArtefact | undefined {
+/**
+ * Shapes a minifier leaves without telling names. Too loose to refuse a function up front (user code may look
+ * alike), they are only consulted once the worker reports that the captured name is not defined.
+ */
+const SHAPES: Array<{ source: RegExp; tool: string }> = [
+  {
+    // webpack, minified: import(x) → Promise.resolve().then(() => p(821)), n.t(573, 19), p.bind(p, 821),
+    // or p.e(163).then(p.bind(p, 821)) when the module went into a chunk.
+    source: /Promise\.resolve\(\)\.then\(\s*(?:\(\)\s*=>\s*)?([\w$]+)(?:\.t)?(?:\(|\.bind\(\s*[\w$]+\s*,)\s*\d+|\b([\w$]+)\.e\(\s*\d+\s*\)\.then\(/g,
+    tool: 'webpack, which replaced import() with its own module loading',
+  },
+];
+
+/** The same, for the name a ReferenceError in the worker reports as not defined, in the source that ran. */
+export function transformArtefactOf(name: string, source: string): TransformArtefact | undefined {
   const pattern = PATTERNS.find((p) => p.name?.test(name));
-  return pattern && { tool: pattern.tool, name, alternative: pattern.alternative };
+  if (pattern) return { tool: pattern.tool, name, alternative: pattern.alternative };
+  for (const shape of SHAPES) {
+    for (const match of source.matchAll(shape.source)) {
+      if ((match[1] ?? match[2]) === name) return { tool: shape.tool, name };
+    }
+  }
+  return undefined;
 }
 
 export function transformArtefactMessage(artefact: TransformArtefact): string {

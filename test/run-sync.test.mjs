@@ -136,3 +136,15 @@ test('an artefact the source check did not see is still named when the worker hi
   assert.ok(error.cause instanceof ReferenceError);
   assert.equal(runSync(async () => { const cov_local = () => 1; return cov_local(); }), 1, 'a user name alike is not mistaken for one');
 });
+
+test('a function whose import() a minified webpack bundle rewrote is named once the worker misses its helper', () => {
+  // As webpack 5 emits them, minified (ES module and CommonJS output); p and n are webpack's require.
+  const esm = 'async e=>{const{Buffer:t}=await Promise.resolve().then(()=>p(821));return t.byteLength(e)}';
+  const cjs = 'async e=>{const{Buffer:t}=await Promise.resolve().then(()=>n.t(573,19));return t.byteLength(e)}';
+  const chunk = 'async e=>{const{default:t}=await p.e(163).then(p.bind(p,821));return t(e)}';
+  for (const source of [esm, cjs, chunk]) {
+    assertBridgeError(() => runSync(fromSource(source), 'x'), ErrorCodes.CLOSURE, /rewritten before it ran, by webpack/, /syncify/);
+  }
+  // The same shape written by hand with a function of the worker's own is not mistaken for it.
+  assert.equal(runSync(async () => { const f = (x) => x + 1; return Promise.resolve().then(() => f(1)); }), 2);
+});
