@@ -1,7 +1,7 @@
 // Bundlers: an application that uses syncbridge, bundled into one file with syncbridge inside, still works.
 // The worker's code is embedded in the library as a string, so the bundle needs no extra file and no
-// bundler setting; to prove it, each bundle runs from a fresh folder holding only the bundler's output and
-// the module the app syncifies (no node_modules). The app prints what its calls returned; the cell checks
+// bundler setting; to prove it, each bundle runs from a fresh folder holding only the bundler's output, the
+// module the app syncifies, and the one package it syncifies by name (node_modules/escape-string-regexp). The app prints what its calls returned; the cell checks
 // every answer. An inline runSync function whose import() the bundler rewrote cannot run in the worker:
 // the cell checks that syncbridge refuses it by name (ERR_SYNCBRIDGE_CLOSURE, naming the bundler, pointing
 // at syncify) rather than failing obscurely.
@@ -30,6 +30,9 @@ function build(ctx, dist) {
   const dir = installed(ctx);
   const result = ctx.run(process.execPath, BUILDS[dist], { cwd: dir, timeout: 120_000 });
   if (result.status !== 0) throw new Error(`${BUILDS[dist].join(' ')} failed: ${result.summary()}`);
+  // A warning about syncbridge's code in the user's build is a defect too (webpack once warned
+  // "Critical dependency: the request of a dependency is an expression" about createRequire().resolve()).
+  if (/syncbridge/.test(result.stderr) && /warn/i.test(result.stderr)) throw new Error(`the build warns about syncbridge: ${result.stderr.trim()}`);
   return join(dir, dist);
 }
 
@@ -46,6 +49,7 @@ function check(output, expected, files) {
   expect('firstLine', (v) => typeof v === 'string' && v.length > 0 && files.some((text) => text.split('\n')[0] === v));
   expect('product', (v) => v === 42);
   expect('builtin', (v) => v === 6);
+  expect('byName', (v) => v === 'a\\.b');
   expect('dynamicImport', expected.dynamicImport);
   expect('bundledImport', expected.bundledImport);
   return problems;
@@ -58,11 +62,13 @@ const cell = (bundler, column, dist, expected) => ({
   run(ctx) {
     const alone = ctx.scratch(`bundle-${dist}`);
     cpSync(build(ctx, dist), alone, { recursive: true });
+    const pkg = 'node_modules/escape-string-regexp';
+    cpSync(join(installed(ctx), pkg), join(alone, pkg), { recursive: true });
     const bundle = readdirSync(alone).find((f) => /^app\.[cm]js$/.test(f));
     if (!bundle) return { status: 'fail', detail: `no bundle in ${dist}` };
     const result = ctx.run(ctx.runtime('node20'), [bundle], { cwd: alone, timeout: 60_000 });
     if (result.status !== 0) return { status: 'fail', detail: result.summary() };
-    const files = readdirSync(alone).filter((f) => f !== bundle).map((f) => readFileSync(join(alone, f), 'utf8'));
+    const files = readdirSync(alone).filter((f) => f !== bundle && f !== 'node_modules').map((f) => readFileSync(join(alone, f), 'utf8'));
     const problems = check(result.stdout, expected, files);
     return problems.length ? { status: 'fail', detail: `${problems.join('; ')} (${result.summary()})` } : { status: 'pass' };
   },
