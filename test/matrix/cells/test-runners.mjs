@@ -131,4 +131,8 @@ export const cells = [
   vitest('threads', true),
   vitest('forks', false),
   vitest('forks', true),
+  vitest('vmThreads', false),
+  vitest('vmThreads', true),
+  vitest('vmForks', false),
+  vitest('vmForks', true),
 ];
