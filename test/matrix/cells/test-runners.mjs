@@ -104,7 +104,7 @@ const vitest = (pool, coverage) => ({
     const args = ['node_modules/vitest/vitest.mjs', 'run', '--reporter=json', `--outputFile=${report}`, ...(coverage ? ['--coverage'] : [])];
     const env = { ...process.env, VITEST_POOL: pool };
     const result = ctx.run(ctx.runtime('node24'), args, { cwd: dir, env, timeout: 120_000 });
-    return verdict(result, jestLikeCounts(report), 5);
+    return verdict(result, jestLikeCounts(report), 6);
   },
 });
 
