@@ -59,7 +59,7 @@ function runCallers(ctx, commandFor) {
   return { status: 'pass' };
 }
 
-const COLUMNS = ['node20', 'node24'];
+const COLUMNS = ['node20', 'node22', 'node24', 'node26'];
 
 const pnpmCells = COLUMNS.map((runtime) => ({
   group: 'Package managers',
