@@ -16,6 +16,8 @@ export interface TransformArtefact {
 }
 
 interface Pattern {
+  /** Cheap substrings, one of which the source must contain before the regular expression is tried (hot path). */
+  hints: string[];
   /** Finds the artefact in a function's source; group 1 is the name. */
   source: RegExp;
   /** Matches the name alone (a "<name> is not defined" seen in the worker), where the name tells. */
@@ -30,6 +32,7 @@ const PATTERNS: Pattern[] = [
   {
     // istanbul (babel-plugin-istanbul, nyc, Jest's default coverage, Vitest's istanbul provider):
     // `cov_2hco13l4fj().s[3]++`
+    hints: ['cov_'],
     source: /\b(cov_[a-z0-9]+)\(\)\s*\.\s*[sfb]\s*\[/,
     name: /^cov_[a-z0-9]+$/,
     tool: 'coverage instrumentation (istanbul, e.g. Jest --coverage)',
@@ -38,11 +41,13 @@ const PATTERNS: Pattern[] = [
   {
     // Vite's SSR transform, which Vitest runs on test files and the modules they import:
     // import() → __vite_ssr_dynamic_import__(), imported bindings → __vite_ssr_import_0__.x
+    hints: ['__vite_ssr_', '__vi_import_'],
     source: /\b(__vite_ssr_[a-zA-Z0-9_]+__|__vi_import_\d+__)/,
     name: /^(?:__vite_ssr_[a-zA-Z0-9_]+__|__vi_import_\d+__)$/,
     tool: "Vite's module transform (Vitest, Vite SSR), which rewrites import() and imported names",
   },
   {
+    hints: ['__webpack_require__', '__WEBPACK_IMPORTED_MODULE_'],
     source: /\b(__webpack_require__|[a-zA-Z0-9_$]+__WEBPACK_IMPORTED_MODULE_\d+__)/,
     name: /^(?:__webpack_require__|[a-zA-Z0-9_$]+__WEBPACK_IMPORTED_MODULE_\d+__)$/,
     tool: 'webpack, which rewrites import() and imported names',
@@ -50,12 +55,14 @@ const PATTERNS: Pattern[] = [
   {
     // esbuild bundling what import() loads into the bundle: import('pkg') → Promise.resolve().then(() =>
     // (init_pkg(), pkg_exports)), or (ke(),xe) once minified. The whole shape is looked for, not the names.
+    hints: ['Promise.resolve().then('],
     source: /Promise\.resolve\(\)\.then\(\(\)\s*=>\s*\(\s*([\w$]+)\(\)\s*,\s*[\w$]+\s*\)\s*\)/,
     tool: 'a bundler (esbuild), which replaced import() with the copy of the module it bundled',
     alternative: 'or mark that package external in the bundler so that import() stays as written and the worker loads it from node_modules',
   },
   {
     // esbuild / tsup / Babel / TypeScript CommonJS output: import() → Promise.resolve().then(() => __toESM(require(x)))
+    hints: ['__to', '__require', '__import', '_interopRequire'],
     source: /\b(__toESM|__toCommonJS|__require|__importStar|__importDefault|_interopRequireWildcard|_interopRequireDefault)\s*\(/,
     name: /^(?:__toESM|__toCommonJS|__require|__importStar|__importDefault|_interopRequireWildcard|_interopRequireDefault)$/,
     tool: 'a compiler or bundler that turned import() into helpers of its CommonJS output (esbuild, TypeScript, Babel)',
@@ -66,6 +73,7 @@ const PATTERNS: Pattern[] = [
 /** The first sign, in a function's source, that a tool rewrote it. */
 export function findTransformArtefact(source: string): TransformArtefact | undefined {
   for (const pattern of PATTERNS) {
+    if (!pattern.hints.some((hint) => source.includes(hint))) continue;
     const match = pattern.source.exec(source);
     if (match) return { tool: pattern.tool, name: match[1]!, alternative: pattern.alternative };
   }
