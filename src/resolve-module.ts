@@ -3,7 +3,9 @@
  * caller's notion of "here", so a relative path is refused rather than guessed.
  */
 import fs from 'node:fs';
-import { builtinModules, createRequire } from 'node:module';
+// Namespace import: webpack rewrites a named createRequire(x).resolve(y) into a require context that finds
+// nothing (and warns "Critical dependency"); through the namespace it is left to Node.
+import * as nodeModule from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ErrorCodes, SyncBridgeError } from './errors.js';
@@ -32,7 +34,7 @@ export function resolveModuleUrl(specifier: unknown): string {
         `in an ES module, or syncify(path.join(__dirname, "${specifier}")) in CommonJS.`,
     );
   }
-  if (builtinModules.includes(specifier)) return `node:${specifier}`;
+  if (nodeModule.builtinModules.includes(specifier)) return `node:${specifier}`;
   return resolvePackage(specifier);
 }
 
@@ -54,7 +56,7 @@ function checkScheme(url: URL): string {
 function resolvePackage(specifier: string): string {
   const from = path.join(process.cwd(), 'syncbridge-resolve.js');
   try {
-    return pathToFileURL(createRequire(from).resolve(specifier)).href;
+    return pathToFileURL(nodeModule.createRequire(from).resolve(specifier)).href;
   } catch (requireError) {
     // ESM-only packages publish no "require" entry: read their "exports"/"main" for import.
     const found = resolveEsmOnlyPackage(specifier);

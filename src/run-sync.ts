@@ -1,8 +1,9 @@
 /** runSync(): one self-contained async function, run synchronously. */
 import { bridgeFor } from './bridges.js';
-import { invalidArgument } from './errors.js';
+import { ErrorCodes, SyncBridgeError, invalidArgument } from './errors.js';
 import { checkOptions, callSettings, workerOptionsOf, type CallOptions, type CallSettings, type WorkerOptions } from './options.js';
 import { Op } from './protocol.js';
+import { findTransformArtefact, transformArtefactMessage } from './transform-artefacts.js';
 
 export interface RunSync {
   /**
@@ -27,6 +28,14 @@ function create(settings: CallSettings | undefined, workerOptions: WorkerOptions
         `runSync() needs a function written in JavaScript, whose source can be sent to the worker; "${fn.name}" is a native or bound function.`,
         run,
       );
+    }
+    // A source rewritten by a test runner, coverage or a bundler cannot run in the worker: say so now, by
+    // name, rather than let the worker report an undefined cov_1x2y3z.
+    const artefact = findTransformArtefact(source);
+    if (artefact) {
+      const error = new SyncBridgeError(ErrorCodes.CLOSURE, `runSync(${fn.name || 'anonymous function'}): ${transformArtefactMessage(artefact)}`);
+      Error.captureStackTrace(error, run);
+      throw error;
     }
     // Read once, lazily: the environment may be set after import but before the first call.
     settings ??= callSettings({});

@@ -151,3 +151,25 @@ test('the CommonJS entry point works from require()', () => {
   );
   assert.equal(result.stdout, 'hello, cjs 42\n', result.stderr);
 });
+
+test(
+  'a TypeScript module whose relative import has no extension fails with a hint about type stripping',
+  { skip: !process.features.typescript && 'this Node has no type stripping (Node 22.18+ has it on by default)' },
+  async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const os = await import('node:os');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'syncbridge-ts-'));
+    try {
+      writeFileSync(path.join(dir, 'helper.ts'), 'export const twice = (n: number): number => n * 2;\n');
+      writeFileSync(path.join(dir, 'client.ts'), "import { twice } from './helper';\nexport async function run(n: number) { return twice(n); }\n");
+      assertBridgeError(
+        () => syncify(path.join(dir, 'client.ts')).run(2),
+        ErrorCodes.MODULE,
+        /Cannot find module/,
+        /needs the file extension in relative imports: write "helper\.ts"/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);

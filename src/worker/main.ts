@@ -115,10 +115,10 @@ function finishWithValue(seq: number, result: unknown): void {
   }
 }
 
-function finishWithError(seq: number, op: Request[1], error: unknown): void {
+function finishWithError(seq: number, op: Request[1], target: string, error: unknown): void {
   if (retiring) return;
   currentSeq = 0;
-  const failure = error instanceof Failure ? error.failure : op === Op.RUN ? closureFailure(error) : undefined;
+  const failure = error instanceof Failure ? error.failure : op === Op.RUN ? closureFailure(error, target) : undefined;
   if (failure) respond(seq, Status.FAILED, failure);
   else respond(seq, Status.THROW, encodeThrown(error));
 }
@@ -131,7 +131,7 @@ function handle([seq, op, target, name, args]: Request): Promise<void> | undefin
   try {
     result = start(op, target, name, args);
   } catch (error) {
-    finishWithError(seq, op, error);
+    finishWithError(seq, op, target, error);
     return undefined;
   }
   if (!isThenable(result)) {
@@ -140,7 +140,7 @@ function handle([seq, op, target, name, args]: Request): Promise<void> | undefin
   }
   return Promise.resolve(result).then(
     (value) => finishWithValue(seq, value),
-    (error: unknown) => finishWithError(seq, op, error),
+    (error: unknown) => finishWithError(seq, op, target, error),
   );
 }
 

@@ -26,6 +26,16 @@ function loadHint(url: string, error: unknown): string {
   if (code === 'ERR_UNKNOWN_FILE_EXTENSION' && /\.[cm]?tsx?$/.test(url)) {
     return ' A TypeScript module loads when the caller runs under a TypeScript loader (tsx, ts-node) or Node\'s type stripping (--experimental-strip-types on Node 22.6+); the worker inherits it.';
   }
+  // Node's type stripping resolves imports as written: `import './helper'`, fine under a bundler or Vitest,
+  // finds no file. Say so when a TypeScript module imported a relative path without an extension.
+  const missing = code === 'ERR_MODULE_NOT_FOUND' && /Cannot find module '([^']+)' imported from (\S+)/.exec((error as Error).message);
+  if (missing && /\.[cm]?tsx?$/.test(missing[2]!) && !/\.[a-z]+$/i.test(missing[1]!)) {
+    return (
+      `. Node's type stripping (which loads TypeScript in the worker) needs the file extension in relative imports:` +
+      ` write "${missing[1]!.split(/[\\/]/).pop()}.ts" (tsconfig: "allowImportingTsExtensions" or "rewriteRelativeImportExtensions"),` +
+      ` or run the caller under a TypeScript loader such as tsx (node --import tsx), which the worker inherits.`
+    );
+  }
   return '';
 }
 

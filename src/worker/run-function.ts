@@ -2,6 +2,7 @@
 import { ErrorCodes } from '../errors.js';
 import { encodeThrown } from '../error-serialization.js';
 import type { LibraryFailure } from '../protocol.js';
+import { transformArtefactMessage, transformArtefactOf } from '../transform-artefacts.js';
 
 /** Names the compiled code in stack traces, and tells its frames apart from ours. */
 export const RUN_SOURCE_URL = 'syncbridge:runSync';
@@ -34,12 +35,14 @@ export function compileFunction(source: string): (...args: unknown[]) => unknown
  * A ReferenceError raised by the function's own code means it used a name that only exists in the
  * caller's scope: the function's source crossed, its closure did not.
  */
-export function closureFailure(error: unknown): LibraryFailure | undefined {
+export function closureFailure(error: unknown, source: string): LibraryFailure | undefined {
   if (!(error instanceof ReferenceError)) return undefined;
   const match = /^(\S+) is not defined$/.exec(error.message);
   const firstFrame = error.stack?.split('\n').find((line) => line.trimStart().startsWith('at '));
   if (!match || !firstFrame?.includes(RUN_SOURCE_URL)) return undefined;
   const name = match[1]!;
+  const artefact = transformArtefactOf(name, source);
+  if (artefact) return { code: ErrorCodes.CLOSURE, message: transformArtefactMessage(artefact), cause: encodeThrown(error) };
   return {
     code: ErrorCodes.CLOSURE,
     message:
