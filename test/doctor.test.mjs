@@ -129,7 +129,7 @@ test('doctor exits non-zero when no strategy works: the permission model without
   assert.equal(w.works, false);
   assert.match(w.reason, /--allow-worker/);
   assert.deepEqual(w.checks.map((c) => [c.name, c.ok]), [['start', false]]);
-  assert.equal(w.checks[0].error.code, 'ERR_SYNCBRIDGE_WORKER_EXIT');
+  assert.equal(w.checks[0].error.code, 'ERR_SYNCBRIDGE_UNSUPPORTED');
   assert.match(report.typescript.probe.skipped, /no worker could start/);
 
   const text = run(['doctor'], { flags });
