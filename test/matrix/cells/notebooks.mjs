@@ -77,10 +77,14 @@ function checkExecuted(path) {
     const error = cell.outputs.find((o) => o.output_type === 'error');
     if (error) return `cell "${cell.id}" failed: ${error.ename}: ${error.evalue}`;
   }
+  // Every cell prints what it proved last, so a cell whose error got lost on the way still shows up.
   const expect = [
+    ['setup', ['setup ok']],
     ['add', ['add(2, 3) = 5']],
+    ['state-1', ['count() = 1']],
+    ['state-2', ['count() = 2']],
     ['run-sync', ['runSync product = 42']],
-    ['worker-output', ['hello from the worker, notebook\n', 'runSync says hi from the worker\n']],
+    ['worker-output', ['hello from the worker, notebook\n', 'caller: greet() returned 8\n', 'runSync says hi from the worker\n']],
     ['errors', ['errors ok']],
     ['done', ['NOTEBOOK OK']],
   ];
