@@ -12,7 +12,10 @@ const NOT_INSTALLED = 'jupyter not installed: run scripts/ci-setup-notebooks.sh'
 let jupyter; // { ok, python, version } once probed
 function probeJupyter(ctx) {
   if (jupyter) return jupyter;
-  const version = ctx.run('jupyter', ['nbconvert', '--version'], { timeout: 60_000 });
+  // Even `--version` may write to ~/.jupyter: point it at a scratch folder too.
+  const scratch = ctx.scratch('jupyter-probe');
+  const env = { ...process.env, JUPYTER_CONFIG_DIR: join(scratch, 'config'), JUPYTER_DATA_DIR: join(scratch, 'data'), JUPYTER_RUNTIME_DIR: join(scratch, 'runtime') };
+  const version = ctx.run('jupyter', ['nbconvert', '--version'], { timeout: 60_000, env });
   if (version.status !== 0) return (jupyter = { ok: false });
   // tslab's installer needs the Python that has jupyter_client: the one the `jupyter` script runs on.
   const which = ctx.run('sh', ['-c', 'command -v jupyter']);
