@@ -112,6 +112,12 @@ function chooseSink(): Sink {
 
 let sink: Sink | undefined;
 
+/** Writes the library's own notices (e.g. a long wait) where the worker's output goes too. */
+export function writeToCaller(fd: 1 | 2, text: string): void {
+  sink ??= chooseSink();
+  sink(fd, Buffer.from(text));
+}
+
 /**
  * On the caller's side: writes every record waiting in the output area to this thread's stdout/stderr
  * (through process.stdout.write, so test runners that capture output see it) and frees the area.

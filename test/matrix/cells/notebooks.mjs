@@ -89,14 +89,16 @@ function checkExecuted(path) {
     ['run-sync', ['runSync product = 42']],
     ['worker-output', ['hello from the worker, notebook\n', 'caller: greet() returned 8\n', 'runSync says hi from the worker\n']],
     ['errors', ['errors ok']],
+    ['long-wait', ['slow call done']],
+    ['long-wait', ['syncbridge: runSync(anonymous function) has been blocking this thread for'], 'stderr'],
     ['done', ['NOTEBOOK OK']],
   ];
-  for (const [id, lines] of expect) {
-    const text = streamText(byId[id] ?? { outputs: [] });
+  for (const [id, lines, stream = 'stdout'] of expect) {
+    const text = streamText(byId[id] ?? { outputs: [] }, stream);
     let at = 0;
     for (const line of lines) {
       const found = text.indexOf(line, at);
-      if (found < 0) return `cell "${id}": expected ${JSON.stringify(line)} in its output (in this order), got ${JSON.stringify(text)}`;
+      if (found < 0) return `cell "${id}": expected ${JSON.stringify(line)} on its ${stream} (in this order), got ${JSON.stringify(text)}`;
       at = found + line.length;
     }
   }
