@@ -5,6 +5,7 @@
  * streams before the call returns, so output is never lost or reordered, even if it exits right after.
  * Between calls, writes take the normal path.
  */
+import { Console } from 'node:console';
 import { OUTPUT_RECORD_HEADER, Word, type SharedViews } from './protocol.js';
 
 type Write = (chunk: unknown, encoding?: unknown, callback?: unknown) => boolean;
@@ -71,7 +72,50 @@ export function captureOutput(views: SharedViews, signalCaller: () => void): Out
   };
   patch(process.stdout, 1);
   patch(process.stderr, 2);
+  // Deno's console writes to the file descriptors itself, past process.stdout/stderr, so a worker's
+  // console.log would escape the capture (and, in a Deno Jupyter kernel, never reach the notebook).
+  // There, a console that writes through the patched streams takes its place; Node and Bun need none.
+  if (typeof (globalThis as { Deno?: unknown }).Deno === 'object') {
+    globalThis.console = new Console({ stdout: process.stdout, stderr: process.stderr });
+  }
   return capture;
+}
+
+type Sink = (fd: number, bytes: Uint8Array) => void;
+
+const streamSink: Sink = (fd, bytes) => {
+  (fd === 2 ? process.stderr : process.stdout).write(Buffer.from(bytes));
+};
+
+/**
+ * Where the caller writes the worker's output: its process.stdout/stderr, except in a Deno Jupyter kernel,
+ * where only Deno's own print (what console.log uses) reaches the notebook — process.stdout goes elsewhere.
+ */
+function chooseSink(): Sink {
+  const deno = (globalThis as { Deno?: Record<PropertyKey, unknown> & { internal?: symbol } }).Deno;
+  if (!deno) return streamSink;
+  try {
+    if (!deno.jupyter) return streamSink; // outside `deno jupyter`, the getter throws
+  } catch {
+    return streamSink;
+  }
+  const internals = deno.internal ? (deno[deno.internal] as { core?: { print?: unknown } } | undefined) : undefined;
+  const print = internals?.core?.print;
+  if (typeof print !== 'function') return streamSink;
+  const decoders = [new TextDecoder(), new TextDecoder(), new TextDecoder()];
+  return (fd, bytes) => {
+    // A copy: the output area is shared memory, which TextDecoder may refuse.
+    const text = decoders[fd === 2 ? 2 : 1]!.decode(new Uint8Array(bytes), { stream: true });
+    if (text) (print as (text: string, isErr: boolean) => void)(text, fd === 2);
+  };
+}
+
+let sink: Sink | undefined;
+
+/** Writes the library's own notices (e.g. a long wait) where the worker's output goes too. */
+export function writeToCaller(fd: 1 | 2, text: string): void {
+  sink ??= chooseSink();
+  sink(fd, Buffer.from(text));
 }
 
 /**
@@ -81,6 +125,7 @@ export function captureOutput(views: SharedViews, signalCaller: () => void): Out
 export function drainOutput(views: SharedViews): void {
   const { words, output: area } = views;
   const header = new DataView(area.buffer, area.byteOffset, area.byteLength);
+  sink ??= chooseSink();
   let position = 0;
   for (;;) {
     const length = Atomics.load(words, Word.OUTPUT_LENGTH);
@@ -88,7 +133,7 @@ export function drainOutput(views: SharedViews): void {
       const fd = header.getUint8(position);
       const size = header.getUint32(position + 1, true);
       const start = position + OUTPUT_RECORD_HEADER;
-      (fd === 2 ? process.stderr : process.stdout).write(Buffer.from(area.subarray(start, start + size)));
+      sink(fd, area.subarray(start, start + size));
       position = start + size;
     }
     if (length === 0) return;

@@ -31,7 +31,8 @@ export function resolveModuleUrl(specifier: unknown): string {
       ErrorCodes.INVALID_ARG,
       `syncify("${specifier}"): a relative path is ambiguous, because the worker does not know which file it is ` +
         `relative to. Pass a URL relative to your file instead: syncify(new URL("${specifier}", import.meta.url)) ` +
-        `in an ES module, or syncify(path.join(__dirname, "${specifier}")) in CommonJS.`,
+        `in an ES module, or syncify(path.join(__dirname, "${specifier}")) in CommonJS. In a notebook or a REPL, ` +
+        `which has neither, resolve it against the current directory yourself: syncify(path.resolve("${specifier}")).`,
     );
   }
   if (nodeModule.builtinModules.includes(specifier)) return `node:${specifier}`;

@@ -12,7 +12,7 @@ import { assertCanBlock, detectRuntime } from './environment.js';
 import { decodeThrown, type EncodedThrown } from './error-serialization.js';
 import { ErrorCodes, SyncBridgeError, type ErrorCode } from './errors.js';
 import type { CallSettings, WorkerOptions } from './options.js';
-import { drainOutput } from './output.js';
+import { drainOutput, writeToCaller } from './output.js';
 import { AdaptiveSpin } from './spin.js';
 import { transferListOf } from './transfer.js';
 import { startWatchdog } from './watchdog.js';
@@ -265,7 +265,8 @@ export class ThreadBridge {
   #reportLongWait(live: LiveWorker, site: CallSite, waited: number): void {
     const seconds = waited < 10_000 ? (waited / 1000).toFixed(1) : Math.round(waited / 1000);
     const starting = Atomics.load(live.views.words, Word.WORKER_STATE) === WorkerState.STARTING;
-    process.stderr.write(
+    writeToCaller(
+      2,
       `syncbridge: ${site.label} has been blocking this thread for ${seconds} s. ` +
         (starting
           ? 'The worker has not started yet: a loader or --import in execArgv may have failed or hung. '
