@@ -5,6 +5,8 @@
  * streams before the call returns, so output is never lost or reordered, even if it exits right after.
  * Between calls, writes take the normal path.
  */
+import { Console } from 'node:console';
+import { detectRuntime } from './environment.js';
 import { OUTPUT_RECORD_HEADER, Word, type SharedViews } from './protocol.js';
 
 type Write = (chunk: unknown, encoding?: unknown, callback?: unknown) => boolean;
@@ -71,7 +73,19 @@ export function captureOutput(views: SharedViews, signalCaller: () => void): Out
   };
   patch(process.stdout, 1);
   patch(process.stderr, 2);
+  if (detectRuntime().name === 'deno') routeConsoleThroughStreams();
   return capture;
+}
+
+/**
+ * Deno's console writes straight to the file descriptors, not through process.stdout/stderr: its lines
+ * would skip the capture and overtake process.stdout.write() output still waiting in the area. Point the
+ * console's methods (on the same object, for code that kept a reference) at a Node Console over the streams.
+ */
+function routeConsoleThroughStreams(): void {
+  const streams = new Console({ stdout: process.stdout, stderr: process.stderr });
+  const target = console as unknown as Record<string, unknown>;
+  for (const [key, value] of Object.entries(streams)) if (typeof value === 'function') target[key] = value;
 }
 
 /**

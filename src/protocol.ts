@@ -148,11 +148,15 @@ function transfer(bytes: Buffer, port: MessagePort): number {
   return PAYLOAD_ON_PORT;
 }
 
-/** v8's serialization format starts with this version tag; JSON text never does. */
-const V8_SERIALIZATION_TAG = 0xff;
+/**
+ * Every message is an array, so its JSON text starts with '['. Tell the two encodings apart by that, not by
+ * the serializer's first byte: V8 starts with 0xff, but Bun's node:v8 (JavaScriptCore's format) starts with
+ * a little-endian version number, and any serializer may change its header.
+ */
+const JSON_ARRAY_START = 0x5b;
 
 function decode(bytes: Uint8Array, length: number): unknown {
-  if (bytes[0] !== V8_SERIALIZATION_TAG) {
+  if (bytes[0] === JSON_ARRAY_START) {
     const text = Buffer.isBuffer(bytes) ? bytes.toString('utf8', 0, length) : Buffer.from(bytes.buffer, bytes.byteOffset, length).toString('utf8');
     return JSON.parse(text);
   }

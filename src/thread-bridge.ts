@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { classify, Crossing } from './clone-check.js';
 import { defaults } from './defaults.js';
-import { assertCanBlock, detectRuntime } from './environment.js';
+import { assertCanBlock, detectRuntime, unsupportedWorkerOptions } from './environment.js';
 import { decodeThrown, type EncodedThrown } from './error-serialization.js';
 import { ErrorCodes, SyncBridgeError, type ErrorCode } from './errors.js';
 import type { CallSettings, WorkerOptions } from './options.js';
@@ -171,6 +171,8 @@ export class ThreadBridge {
     if (live && live.exitCode === undefined && Atomics.load(live.views.words, Word.WORKER_STATE) !== WorkerState.EXITED) return live;
     if (live) this.#retire();
     assertCanBlock();
+    const unsupported = unsupportedWorkerOptions(this.workerOptions);
+    if (unsupported) throw failure(ErrorCodes.UNSUPPORTED, `${site.label}: ${unsupported}`, site);
     const layout = defaults.layout;
     const buffer = allocateShared(layout);
     const { port1, port2 } = new MessageChannel();

@@ -1,0 +1,47 @@
+// Runtime differences that the matrix (test/matrix/cells/runtimes.mjs) shows on real Bun and Deno,
+// reproduced on Node so that `npm test` guards them too.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { fixture, runScript } from './helpers.mjs';
+
+const library = JSON.stringify(import.meta.resolve('syncbridge'));
+
+test('values and errors cross when node:v8 serializes in another format (Bun: a version number first, not 0xff)', () => {
+  const result = runScript(
+    `import { runSync, syncify } from ${library};
+    const m = syncify(${JSON.stringify(fixture('faults.mjs').href)}, { timeout: 10_000 });
+    const out = [];
+    out.push(runSync(async () => [1, undefined, 2n, new Map([[1, 2]])]));
+    try { runSync(async () => { throw Object.assign(new TypeError('bad type'), { code: 'E_BAD' }); }); }
+    catch (error) { out.push([error.constructor.name, error.message, error.code]); }
+    try { m.exitWith(3); } catch (error) { out.push(error.code); }
+    console.log(JSON.stringify(out, (k, v) => (typeof v === 'bigint' ? v + 'n' : v instanceof Map ? [...v] : v === undefined ? 'undef' : v)));`,
+    { args: ['--require', fileURLToPath(fixture('foreign-serializer.cjs'))] },
+  );
+  assert.equal(result.status, 0, result.stderr);
+  assert.equal(result.stdout.trim().split('\n').at(-1), JSON.stringify([[1, 'undef', '2n', [[1, 2]]], ['TypeError', 'bad type', 'E_BAD'], 'ERR_SYNCBRIDGE_WORKER_EXIT']));
+});
+
+for (const [runtime, fake] of [
+  ['Bun', "globalThis.Bun = { version: '1.4.5' };"],
+  ['Deno', "globalThis.Deno = { version: { deno: '2.9.6' } };"],
+]) {
+  test(`on ${runtime}, worker options it would silently ignore are refused with ERR_SYNCBRIDGE_UNSUPPORTED`, () => {
+    const result = runScript(
+      `import { runSync } from ${library};
+      ${fake}
+      const codeOf = (options) => { try { return runSync.with(options)(async () => 'ran'); } catch (error) { return error.code + ': ' + error.message; } };
+      console.log(codeOf({ resourceLimits: { maxOldGenerationSizeMb: 64 } }));
+      console.log(codeOf({ execArgv: ['--require', 'x'] }));
+      console.log(codeOf({ execArgv: [] }));
+      console.log(codeOf({}));`,
+    );
+    assert.equal(result.status, 0, result.stderr);
+    const [limits, execArgv, empty, none] = result.stdout.trim().split('\n');
+    assert.match(limits, new RegExp(`^ERR_SYNCBRIDGE_UNSUPPORTED: runSync\\(anonymous function\\): the "resourceLimits" option is not supported on ${runtime}`));
+    assert.match(execArgv, new RegExp(`^ERR_SYNCBRIDGE_UNSUPPORTED: .*"execArgv" option \\(\\["--require","x"\\]\\) is not supported on ${runtime}.*--require`));
+    assert.equal(empty, 'ran');
+    assert.equal(none, 'ran');
+  });
+}
