@@ -144,7 +144,18 @@ export function writeMessage(message: unknown, json: boolean, area: Buffer, port
 function transfer(bytes: Buffer, port: MessagePort): number {
   // A Buffer that owns its whole ArrayBuffer can be transferred without a copy; a pooled one cannot.
   const owned = bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length ? bytes : Uint8Array.from(bytes);
-  port.postMessage(owned, [owned.buffer as ArrayBuffer]);
+  try {
+    port.postMessage(owned, [owned.buffer as ArrayBuffer]);
+  } catch (error) {
+    if (owned === bytes) {
+      // Bun: the Buffer its node:v8 serialize returns owns memory that cannot be detached, so it cannot be
+      // transferred (DataCloneError). A copy in an ordinary ArrayBuffer can.
+      const copy = Uint8Array.from(bytes);
+      port.postMessage(copy, [copy.buffer]);
+    } else {
+      throw error;
+    }
+  }
   return PAYLOAD_ON_PORT;
 }
 

@@ -7,7 +7,7 @@ import { fixture, runScript } from './helpers.mjs';
 
 const library = JSON.stringify(import.meta.resolve('syncbridge'));
 
-test('values and errors cross when node:v8 serializes in another format (Bun: a version number first, not 0xff)', () => {
+test('values, errors and large payloads cross when node:v8 serializes like Bun (a version number first, not 0xff; untransferable bytes)', () => {
   const result = runScript(
     `import { runSync, syncify } from ${library};
     const m = syncify(${JSON.stringify(fixture('faults.mjs').href)}, { timeout: 10_000 });
@@ -16,11 +16,14 @@ test('values and errors cross when node:v8 serializes in another format (Bun: a 
     try { runSync(async () => { throw Object.assign(new TypeError('bad type'), { code: 'E_BAD' }); }); }
     catch (error) { out.push([error.constructor.name, error.message, error.code]); }
     try { m.exitWith(3); } catch (error) { out.push(error.code); }
+    // Larger than the shared area: the serialized bytes travel through the MessagePort, both ways.
+    out.push(runSync(async (bytes) => bytes.reduce((sum, byte) => sum + byte, 0), new Uint8Array(200_000).fill(1)));
+    out.push(runSync(async (n) => new Float64Array(n).fill(0.5), 100_000).reduce((sum, x) => sum + x, 0));
     console.log(JSON.stringify(out, (k, v) => (typeof v === 'bigint' ? v + 'n' : v instanceof Map ? [...v] : v === undefined ? 'undef' : v)));`,
     { args: ['--require', fileURLToPath(fixture('foreign-serializer.cjs'))] },
   );
   assert.equal(result.status, 0, result.stderr);
-  assert.equal(result.stdout.trim().split('\n').at(-1), JSON.stringify([[1, 'undef', '2n', [[1, 2]]], ['TypeError', 'bad type', 'E_BAD'], 'ERR_SYNCBRIDGE_WORKER_EXIT']));
+  assert.equal(result.stdout.trim().split('\n').at(-1), JSON.stringify([[1, 'undef', '2n', [[1, 2]]], ['TypeError', 'bad type', 'E_BAD'], 'ERR_SYNCBRIDGE_WORKER_EXIT', 200_000, 50_000]));
 });
 
 for (const [runtime, fake] of [

@@ -67,6 +67,16 @@ const FEATURES = [
     stdout: ["worker got [1048576,2097152], caller's copy now 0 bytes", "caller got Uint8Array of 1048576 bytes, worker's copy now 0 bytes"],
   },
   {
+    name: 'values: Map, Set, Date, RegExp, BigInt, typed arrays, Buffer, cycles; 300 KB payloads both ways',
+    arg: 'values',
+    stdout: ['lost: []', 'large text: 300000 300000', 'large binary: 200000 50000'],
+  },
+  {
+    name: 'close(): stops the worker, the next call starts a fresh one',
+    arg: 'close',
+    stdout: ['count 1 2', 'closed', 'count 1'],
+  },
+  {
     name: 'resourceLimits: out of memory is ERR_SYNCBRIDGE_WORKER_EXIT, next call works',
     arg: 'memory',
     stdout: [/^ERR_SYNCBRIDGE_WORKER_EXIT: exhaustMemory\(\) .*ran out of memory/, 'returned "ok"'],
