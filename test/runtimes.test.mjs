@@ -48,3 +48,36 @@ for (const [runtime, fake] of [
     assert.equal(none, 'ran');
   });
 }
+
+test('where captureStackTrace(o, fn) finds no frames (Bun, after a tail call), errors still point at the caller', () => {
+  const result = runScript(
+    `import { runSync, syncify } from ${library};
+    function callsTheWorker() { runSync(async () => { throw new TypeError('from the worker'); }); }
+    try { callsTheWorker(); } catch (error) { console.log(JSON.stringify(error.stack)); }
+    function passesAFunction() { syncify(${JSON.stringify(fixture('faults.mjs').href)}).ok(() => {}); }
+    try { passesAFunction(); } catch (error) { console.log(JSON.stringify(error.stack)); }`,
+    { args: ['--require', fileURLToPath(fixture('frameless-capture.cjs'))] },
+  );
+  assert.equal(result.status, 0, result.stderr);
+  const [thrown, refused] = result.stdout.trim().split('\n').map((line) => JSON.parse(line).split('\n'));
+  const boundary = thrown.findIndex((line) => line.includes('[syncbridge: worker thread above, calling thread below]'));
+  assert.ok(boundary > 0, thrown.join('\n'));
+  assert.match(thrown[boundary + 1] ?? '', /at callsTheWorker \(.*script\.mjs/, thrown.join('\n'));
+  assert.match(refused[0], /^SyncBridgeError: ok\(\) from .*faults\.mjs: argument 1 is a function/);
+  assert.match(refused[1] ?? '', /at passesAFunction \(.*script\.mjs/, refused.join('\n'));
+});
+
+test("an error from the first call of a fresh worker shows no machinery frames (syncbridge's or Node's)", () => {
+  const result = runScript(
+    `import { runSync } from ${library};
+    try { runSync(async () => { throw new RangeError('first call'); }); } catch (error) { console.log(JSON.stringify(error.stack)); }`,
+  );
+  assert.equal(result.status, 0, result.stderr);
+  const stack = JSON.parse(result.stdout.trim()).split('\n');
+  const boundary = stack.findIndex((line) => line.includes('[syncbridge: worker thread above'));
+  assert.deepEqual(
+    stack.slice(1, boundary).filter((line) => !line.includes('syncbridge:runSync')),
+    [],
+    `only the function's own frame above the boundary:\n${stack.join('\n')}`,
+  );
+});
