@@ -38,7 +38,13 @@ function invalid(message: string): SyncBridgeError {
 }
 
 function fromEnv(name: string): number | undefined {
-  const raw = process.env[name];
+  let raw: string | undefined;
+  try {
+    raw = process.env[name];
+  } catch {
+    // Deno without --allow-env for this variable throws NotCapable on the read: unset, as far as we can know.
+    return undefined;
+  }
   if (raw === undefined || raw === '') return undefined;
   const value = Number(raw);
   if (!(value >= 0)) throw invalid(`The environment variable ${name}="${raw}" must be a number of milliseconds.`);

@@ -81,3 +81,19 @@ test("an error from the first call of a fresh worker shows no machinery frames (
     `only the function's own frame above the boundary:\n${stack.join('\n')}`,
   );
 });
+
+test('where reading an environment variable throws (Deno without --allow-env), the SYNCBRIDGE_* settings count as unset', () => {
+  const result = runScript(
+    `import { runSync } from ${library};
+    const real = process.env;
+    process.env = new Proxy(real, {
+      get(target, key) {
+        if (typeof key === 'string' && key.startsWith('SYNCBRIDGE_')) throw new Error('NotCapable: Requires env access to "' + key + '"');
+        return Reflect.get(target, key);
+      },
+    });
+    console.log(runSync(async (a) => a + 1, 41));`,
+  );
+  assert.equal(result.status, 0, result.stderr);
+  assert.equal(result.stdout.trim(), '42');
+});

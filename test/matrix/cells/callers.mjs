@@ -60,6 +60,17 @@ const CALLERS = [
     stdout: [...expected('worker'), ...expected('main'), 'main: ok'],
   },
   {
+    name: 'ES module under the permission model, least grants (node --permission, deno run --allow-read)',
+    command(ctx, runtime) {
+      if (runtime === 'bun') return { na: 'Bun has no permission model.' };
+      if (runtime === 'deno') return [ctx.runtime(runtime), ['run', '--no-prompt', '--allow-read', 'esm-caller.mjs']]; // no --allow-env either
+      // Node 20 calls it --experimental-permission. A worker needs --allow-worker; the worker inherits the flags.
+      const permission = runtime === 'node20' ? '--experimental-permission' : '--permission';
+      return [ctx.runtime(runtime), [permission, '--allow-fs-read=*', '--allow-worker', 'esm-caller.mjs']];
+    },
+    stdout: [...expected('esm'), 'ok'],
+  },
+  {
     name: 'HTTP request handler of a running server (two requests)',
     command: (ctx, runtime) => scriptCommand(ctx, runtime, 'http-caller.mjs'),
     stdout: [1, 2].flatMap((n) => [...expected(`request ${n}`), `client got {"n":${n},"result":"ok","sum":${100 + n}}`]),
@@ -73,7 +84,9 @@ export const cells = CALLERS.flatMap((caller) =>
     column: runtime,
     run(ctx) {
       const dir = installedProject(ctx);
-      const [command, args, input] = caller.command(ctx, runtime);
+      const how = caller.command(ctx, runtime);
+      if (how.na) return { status: 'n/a', detail: how.na };
+      const [command, args, input] = how;
       const result = ctx.run(command, args, { cwd: dir, input, timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } });
       if (result.status !== 0) return { status: 'fail', detail: result.summary() };
       const out = lines(result.stdout);
