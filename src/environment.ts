@@ -13,6 +13,8 @@ export function detectRuntime(): RuntimeInfo {
   return { name: 'node', version: process.versions.node };
 }
 
+const describe = (runtime: RuntimeInfo) => `${runtime.name} ${runtime.version}`;
+
 let canBlock: boolean | undefined;
 
 /** Throws ERR_SYNCBRIDGE_UNSUPPORTED, with the reason, where this thread cannot block on shared memory. */
@@ -22,6 +24,13 @@ export function assertCanBlock(): void {
     throw new SyncBridgeError(
       ErrorCodes.UNSUPPORTED,
       'This runtime has no SharedArrayBuffer/Atomics.wait, which a synchronous call needs to wait for its worker.',
+    );
+  }
+  if (typeof (Atomics as { waitAsync?: unknown }).waitAsync !== 'function') {
+    // The worker, on this same runtime, waits for calls with it so that its own event loop keeps running.
+    throw new SyncBridgeError(
+      ErrorCodes.UNSUPPORTED,
+      `This runtime (${describe(detectRuntime())}) has no Atomics.waitAsync, which syncbridge's worker needs to wait for calls while its event loop runs.`,
     );
   }
   try {

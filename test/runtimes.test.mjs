@@ -97,3 +97,13 @@ test('where reading an environment variable throws (Deno without --allow-env), t
   assert.equal(result.status, 0, result.stderr);
   assert.equal(result.stdout.trim(), '42');
 });
+
+test('a runtime without Atomics.waitAsync is refused with ERR_SYNCBRIDGE_UNSUPPORTED, not a dead worker', () => {
+  const result = runScript(
+    `import { runSync } from ${library};
+    delete Atomics.waitAsync;
+    try { runSync(async () => 1); } catch (error) { console.log(error.code + ': ' + error.message); }`,
+  );
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(result.stdout, /^ERR_SYNCBRIDGE_UNSUPPORTED: This runtime \(node [\d.]+\) has no Atomics\.waitAsync/);
+});
