@@ -1,4 +1,4 @@
-// Callers × runtimes: every kind of synchronous caller, on every runtime where it exists. Each one syncifies
+// Runtimes (callers × runtimes): every kind of synchronous caller, on every runtime where it exists. Each one syncifies
 // an async module and runs a function (real values), gets the worker's TypeError back with its message and
 // code, and prints the worker's console.log and process.stdout.write lines before the call returns, in order
 // (test/matrix/fixtures/runtime-callers/checks.cjs). The project is installed once, shared with runtimes.mjs.
@@ -26,12 +26,12 @@ const ESM_REPL = [
 
 const CALLERS = [
   {
-    name: 'ES module (import)',
+    name: 'ES module caller: syncify + runSync',
     command: (ctx, runtime) => scriptCommand(ctx, runtime, 'esm-caller.mjs'),
     stdout: [...expected('esm'), 'ok'],
   },
   {
-    name: "CommonJS (require('syncbridge'))",
+    name: "CommonJS caller: require('syncbridge')",
     command: (ctx, runtime) => scriptCommand(ctx, runtime, 'cjs-caller.cjs'),
     stdout: [...expected('cjs'), 'ok'],
   },
@@ -55,12 +55,12 @@ const CALLERS = [
     },
   },
   {
-    name: 'a worker_threads worker as the caller (its own bridge)',
+    name: 'worker_threads worker as the caller (its own bridge)',
     command: (ctx, runtime) => scriptCommand(ctx, runtime, 'worker-caller.mjs'),
     stdout: [...expected('worker'), ...expected('main'), 'main: ok'],
   },
   {
-    name: 'ES module under the permission model, least grants (node --permission, deno run --allow-read)',
+    name: 'permission model, least grants: node --permission, deno run --allow-read',
     command(ctx, runtime) {
       if (runtime === 'bun') return { na: 'Bun has no permission model.' };
       if (runtime === 'deno') return [ctx.runtime(runtime), ['run', '--no-prompt', '--allow-read', 'esm-caller.mjs']]; // no --allow-env either
@@ -71,7 +71,7 @@ const CALLERS = [
     stdout: [...expected('esm'), 'ok'],
   },
   {
-    name: 'HTTP request handler of a running server (two requests)',
+    name: 'HTTP server: a request handler calls, responds, keeps serving',
     command: (ctx, runtime) => scriptCommand(ctx, runtime, 'http-caller.mjs'),
     stdout: [1, 2].flatMap((n) => [...expected(`request ${n}`), `client got {"n":${n},"result":"ok","sum":${100 + n}}`]),
   },
@@ -79,7 +79,7 @@ const CALLERS = [
 
 export const cells = CALLERS.flatMap((caller) =>
   RUNTIMES.map((runtime) => ({
-    group: 'Runtimes — callers',
+    group: 'Runtimes',
     name: caller.name,
     column: runtime,
     run(ctx) {
