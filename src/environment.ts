@@ -13,6 +13,8 @@ export function detectRuntime(): RuntimeInfo {
   return { name: 'node', version: process.versions.node };
 }
 
+const describe = (runtime: RuntimeInfo) => `${runtime.name} ${runtime.version}`;
+
 let canBlock: boolean | undefined;
 
 /** Throws ERR_SYNCBRIDGE_UNSUPPORTED, with the reason, where this thread cannot block on shared memory. */
@@ -22,6 +24,13 @@ export function assertCanBlock(): void {
     throw new SyncBridgeError(
       ErrorCodes.UNSUPPORTED,
       'This runtime has no SharedArrayBuffer/Atomics.wait, which a synchronous call needs to wait for its worker.',
+    );
+  }
+  if (typeof (Atomics as { waitAsync?: unknown }).waitAsync !== 'function') {
+    // The worker, on this same runtime, waits for calls with it so that its own event loop keeps running.
+    throw new SyncBridgeError(
+      ErrorCodes.UNSUPPORTED,
+      `This runtime (${describe(detectRuntime())}) has no Atomics.waitAsync, which syncbridge's worker needs to wait for calls while its event loop runs.`,
     );
   }
   try {
@@ -35,4 +44,35 @@ export function assertCanBlock(): void {
     );
   }
   canBlock = true;
+}
+
+/**
+ * Worker options a runtime would silently not honour, as the reason to refuse them (undefined: all fine).
+ * Bun and Deno implement node:worker_threads, but:
+ * - Bun ignores `resourceLimits` (the worker grows without bound) and `execArgv` (no --require/--import);
+ * - Deno ignores `execArgv` too, and although it stops a worker at its `resourceLimits`, it leaves that
+ *   thread parked instead of ending it, so a blocked caller never learns of it: the call would hang.
+ * The caller refuses them with ERR_SYNCBRIDGE_UNSUPPORTED rather than ignore them, so nobody relies on a
+ * limit or a preload that is not there.
+ */
+export function unsupportedWorkerOptions(options: { execArgv?: string[]; resourceLimits?: object }): string | undefined {
+  const runtime = detectRuntime();
+  if (runtime.name === 'node') return undefined;
+  const name = `${runtime.name === 'bun' ? 'Bun' : 'Deno'} ${runtime.version}`;
+  if (options.resourceLimits !== undefined) {
+    return (
+      `the "resourceLimits" option is not supported on ${name}: ` +
+      (runtime.name === 'bun'
+        ? "Bun's worker threads ignore it, so the worker would have no memory limit at all. "
+        : 'Deno stops a worker that reaches its limit but does not end its thread, so a blocked caller would wait forever. ') +
+      'Leave it out on this runtime (the "timeout" option bounds how long a call may take).'
+    );
+  }
+  if (options.execArgv !== undefined && options.execArgv.length > 0) {
+    return (
+      `the "execArgv" option (${JSON.stringify(options.execArgv)}) is not supported on ${name}: its worker threads ignore ` +
+      'Node flags such as --require and --import. Leave it out (or pass []) on this runtime, and load what the worker needs from the module itself.'
+    );
+  }
+  return undefined;
 }

@@ -37,6 +37,15 @@ export type EncodedThrown =
 /** Frames of the worker's own machinery: noise in a user's stack trace. Overridden by the worker bundle. */
 const INTERNAL_FRAME = /\[worker eval\]/;
 
+/** The file a stack line ("    at f (file:///a/b.js:1:2)" or "    at /a/b.js:1:2") points into. */
+export const fileOfFrame = (line: string | undefined) => (line === undefined ? undefined : /\(?([^\s()]+?):\d+:\d+\)?$/.exec(line.trim())?.[1]);
+
+/**
+ * The name this very code runs under, as stacks show it: "[worker eval]" on Node, a blob: URL on Bun, an
+ * internal name on Deno (in the worker; in the calling thread, the library's own file).
+ */
+const OWN_FILE = fileOfFrame(new Error().stack?.split('\n').find((line) => line.trimStart().startsWith('at ')));
+
 const MAX_DEPTH = 32;
 
 function isErrorLike(value: unknown): value is Error {
@@ -55,10 +64,12 @@ function baseOf(error: object): BuiltinErrorName {
 
 function cleanStack(stack: unknown): string | undefined {
   if (typeof stack !== 'string') return undefined;
-  return stack
-    .split('\n')
-    .filter((line) => !(line.trimStart().startsWith('at ') && INTERNAL_FRAME.test(line)))
-    .join('\n');
+  const lines = stack.split('\n');
+  const isFrame = (line: string) => line.trimStart().startsWith('at ');
+  // The user's code in the worker is called by ours: from our first frame down, it is all machinery (ours,
+  // then the runtime's own, such as Node's evalScript while the first call runs during worker start).
+  const ours = lines.findIndex((line) => isFrame(line) && OWN_FILE !== undefined && fileOfFrame(line) === OWN_FILE);
+  return (ours < 0 ? lines : lines.slice(0, ours)).filter((line) => !(isFrame(line) && INTERNAL_FRAME.test(line))).join('\n');
 }
 
 export function encodeThrown(value: unknown, depth = 0): EncodedThrown {

@@ -6,6 +6,7 @@
  * Between calls, writes take the normal path.
  */
 import { Console } from 'node:console';
+import { detectRuntime } from './environment.js';
 import { OUTPUT_RECORD_HEADER, Word, type SharedViews } from './protocol.js';
 
 type Write = (chunk: unknown, encoding?: unknown, callback?: unknown) => boolean;
@@ -72,12 +73,7 @@ export function captureOutput(views: SharedViews, signalCaller: () => void): Out
   };
   patch(process.stdout, 1);
   patch(process.stderr, 2);
-  // Deno's console writes to the file descriptors itself, past process.stdout/stderr, so a worker's
-  // console.log would escape the capture (and, in a Deno Jupyter kernel, never reach the notebook).
-  // There, a console that writes through the patched streams takes its place; Node and Bun need none.
-  if (typeof (globalThis as { Deno?: unknown }).Deno === 'object') {
-    globalThis.console = new Console({ stdout: process.stdout, stderr: process.stderr });
-  }
+  if (detectRuntime().name === 'deno') routeConsoleThroughStreams();
   return capture;
 }
 
@@ -116,6 +112,17 @@ let sink: Sink | undefined;
 export function writeToCaller(fd: 1 | 2, text: string): void {
   sink ??= chooseSink();
   sink(fd, Buffer.from(text));
+}
+
+/**
+ * Deno's console writes straight to the file descriptors, not through process.stdout/stderr: its lines
+ * would skip the capture and overtake process.stdout.write() output still waiting in the area. Point the
+ * console's methods (on the same object, for code that kept a reference) at a Node Console over the streams.
+ */
+function routeConsoleThroughStreams(): void {
+  const streams = new Console({ stdout: process.stdout, stderr: process.stderr });
+  const target = console as unknown as Record<string, unknown>;
+  for (const [key, value] of Object.entries(streams)) if (typeof value === 'function') target[key] = value;
 }
 
 /**

@@ -144,15 +144,30 @@ export function writeMessage(message: unknown, json: boolean, area: Buffer, port
 function transfer(bytes: Buffer, port: MessagePort): number {
   // A Buffer that owns its whole ArrayBuffer can be transferred without a copy; a pooled one cannot.
   const owned = bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length ? bytes : Uint8Array.from(bytes);
-  port.postMessage(owned, [owned.buffer as ArrayBuffer]);
+  try {
+    port.postMessage(owned, [owned.buffer as ArrayBuffer]);
+  } catch (error) {
+    if (owned === bytes) {
+      // Bun: the Buffer its node:v8 serialize returns owns memory that cannot be detached, so it cannot be
+      // transferred (DataCloneError). A copy in an ordinary ArrayBuffer can.
+      const copy = Uint8Array.from(bytes);
+      port.postMessage(copy, [copy.buffer]);
+    } else {
+      throw error;
+    }
+  }
   return PAYLOAD_ON_PORT;
 }
 
-/** v8's serialization format starts with this version tag; JSON text never does. */
-const V8_SERIALIZATION_TAG = 0xff;
+/**
+ * Every message is an array, so its JSON text starts with '['. Tell the two encodings apart by that, not by
+ * the serializer's first byte: V8 starts with 0xff, but Bun's node:v8 (JavaScriptCore's format) starts with
+ * a little-endian version number, and any serializer may change its header.
+ */
+const JSON_ARRAY_START = 0x5b;
 
 function decode(bytes: Uint8Array, length: number): unknown {
-  if (bytes[0] !== V8_SERIALIZATION_TAG) {
+  if (bytes[0] === JSON_ARRAY_START) {
     const text = Buffer.isBuffer(bytes) ? bytes.toString('utf8', 0, length) : Buffer.from(bytes.buffer, bytes.byteOffset, length).toString('utf8');
     return JSON.parse(text);
   }

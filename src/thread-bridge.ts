@@ -8,8 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { classify, Crossing } from './clone-check.js';
 import { defaults } from './defaults.js';
-import { assertCanBlock, detectRuntime } from './environment.js';
-import { decodeThrown, type EncodedThrown } from './error-serialization.js';
+import { assertCanBlock, detectRuntime, unsupportedWorkerOptions } from './environment.js';
+import { decodeThrown, fileOfFrame, type EncodedThrown } from './error-serialization.js';
 import { ErrorCodes, SyncBridgeError, type ErrorCode } from './errors.js';
 import type { CallSettings, WorkerOptions } from './options.js';
 import { drainOutput, writeToCaller } from './output.js';
@@ -44,7 +44,25 @@ export interface CallSite {
 function callerFrames(entry: CallSite['entry']): string {
   const holder: { stack?: string } = {};
   Error.captureStackTrace(holder, entry);
-  return (holder.stack ?? '').split('\n').slice(1).join('\n');
+  const frames = (holder.stack ?? '').split('\n').slice(1);
+  return frames.length > 0 ? frames.join('\n') : framesBelowLibrary();
+}
+
+/** This library's own file, as stacks name it. */
+const LIBRARY_FILE = fileOfFrame(new Error().stack?.split('\n').find((line) => line.trimStart().startsWith('at ')));
+
+/**
+ * Bun (JavaScriptCore) has proper tail calls: a `return f()` in the library can drop the entry function's
+ * frame, and captureStackTrace(holder, entry) then yields no frames at all. The fallback: the whole stack
+ * below the last frame in this library's own file (the library never calls back into the caller's code).
+ */
+function framesBelowLibrary(): string {
+  const holder: { stack?: string } = {};
+  Error.captureStackTrace(holder);
+  const frames = (holder.stack ?? '').split('\n').slice(1);
+  let last = -1;
+  if (LIBRARY_FILE !== undefined) frames.forEach((frame, i) => fileOfFrame(frame) === LIBRARY_FILE && (last = i));
+  return frames.slice(last + 1).join('\n');
 }
 
 /**
@@ -61,6 +79,8 @@ function diagnoseStartup(execArgv: string[], env: Record<string, string | undefi
 function failure(code: ErrorCode, message: string, site: CallSite, cause?: unknown): SyncBridgeError {
   const error = new SyncBridgeError(code, message, cause === undefined ? undefined : { cause });
   Error.captureStackTrace(error, site.entry);
+  // No frames left (Bun's tail calls, see framesBelowLibrary): point at the caller's code all the same.
+  if (!/\n\s+at /.test(error.stack ?? '')) error.stack = `${error.stack ?? String(error)}\n${framesBelowLibrary()}`;
   return error;
 }
 
@@ -171,6 +191,8 @@ export class ThreadBridge {
     if (live && live.exitCode === undefined && Atomics.load(live.views.words, Word.WORKER_STATE) !== WorkerState.EXITED) return live;
     if (live) this.#retire();
     assertCanBlock();
+    const unsupported = unsupportedWorkerOptions(this.workerOptions);
+    if (unsupported) throw failure(ErrorCodes.UNSUPPORTED, `${site.label}: ${unsupported}`, site);
     const layout = defaults.layout;
     const buffer = allocateShared(layout);
     const { port1, port2 } = new MessageChannel();
