@@ -36,7 +36,7 @@ test('output larger than the shared output area is passed on whole and in order'
 
 test('output written before a call times out is not lost', () => {
   const result = runScript(`import { syncify } from ${JSON.stringify(import.meta.resolve('syncbridge'))};
-    const m = syncify(${JSON.stringify(fixture('output.mjs').href)}, { timeout: 500 });
+    const m = syncify(${JSON.stringify(fixture('output.mjs').href)}, { timeout: 3_000 });
     try { m.logThenHang(); } catch (error) { console.log('caller: ' + error.code); }
     process.exit(0);`);
   assert.equal(result.stdout, 'written before the hang\ncaller: ERR_SYNCBRIDGE_TIMEOUT\n', result.stderr);
