@@ -133,7 +133,9 @@ function tableOf(namespace: Record<string, unknown>): ExportTable {
   }
   for (const key of Object.keys(namespace)) {
     values.set(key, namespace[key]);
-    thisArgs.delete(key);
+    // A CommonJS module's properties also appear as named exports (Node's lexer finds `exports.fn = ...`;
+    // Bun and Deno list them all): the same function still expects module.exports as its `this`.
+    if (!(thisArgs.has(key) && namespace[key] === (fallback as Record<string, unknown>)[key])) thisArgs.delete(key);
   }
   return { values, thisArgs };
 }
