@@ -79,5 +79,20 @@ test('a preload that fails in the worker fails the call with ERR_SYNCBRIDGE_MODU
 test('a CommonJS .cts module loads through a require hook (ts-node/register style) when import() refuses it', { skip: stripsTypes && 'this Node loads .cts itself' }, () => {
   const m = syncify(ts('common.cts'), { execArgv: ['--require', file('ts-require-hook.cjs')], timeout: 10_000 });
   assert.equal(m.sub(5, 3), 2);
-  assert.deepEqual(Object.keys(m), ['sub']);
+  assert.equal(m.hooked(), true);
+  assert.deepEqual(Object.keys(m).sort(), ['hooked', 'sub']);
+});
+
+test('ts-node registered in-process (the `ts-node` command, no flags) is carried to the worker as --require', () => {
+  // What `ts-node app.ts` leaves behind: its hook and marker installed, process.execArgv without a flag for it.
+  const fakeTsNode = file('fake-ts-node/node_modules/ts-node/dist/index.js');
+  const result = runScript(
+    `import { createRequire } from 'node:module';
+     import { syncify } from ${JSON.stringify(libraryUrl)};
+     createRequire(import.meta.url)(${JSON.stringify(fakeTsNode)});
+     const m = syncify(${JSON.stringify(ts('common.cts').href)}, { timeout: 10_000 });
+     console.log(m.sub(5, 3), m.hooked());`,
+  );
+  assert.equal(result.status, 0, result.stderr);
+  assert.equal(result.stdout.trim(), '2 true');
 });

@@ -52,6 +52,10 @@ export const cells = [
   ...cell('ts-node CommonJS: `node -r ts-node/register caller.cts` (.ts/.cts modules)', NODES, () => [['-r', 'ts-node/register', 'caller.cts']], {
     cwd: 'cjs',
   }),
+  // The `ts-node` command registers its hook in-process (no flag in execArgv): syncbridge adds --require for it.
+  ...cell('ts-node command: `ts-node caller.cts` (.ts/.cts modules)', NODES, () => [['../node_modules/ts-node/dist/bin.js', 'caller.cts']], {
+    cwd: 'cjs',
+  }),
   // Node's own type stripping: erasable syntax only (no --transform).
   ...cell('Node type stripping (`--experimental-strip-types` on 22, default on 24)', ['node22', 'node24'], (runtime) => [
     runtime === 'node22' ? ['--experimental-strip-types', '--no-warnings', 'caller.ts'] : ['caller.ts'],
