@@ -26,6 +26,7 @@ test('a .ts, .mts or .cts module nothing can load fails with ERR_SYNCBRIDGE_MODU
       /Run your program under tsx \(`tsx app\.mjs` or `node --import tsx app\.mjs`; the worker inherits it\)/,
       /Node ≥ 22\.6 with --experimental-strip-types/,
       /compile the module to \.js/,
+      /registers in code .*give it to the worker as a flag, e\.g\. syncify\(url, \{ execArgv: \[\.\.\.process\.execArgv, '--import', 'tsx'\] \}\)/,
     );
     assert.equal(error.cause?.code, 'ERR_UNKNOWN_FILE_EXTENSION');
   }
@@ -68,6 +69,17 @@ test('execArgv given as an option is what the worker replays; runSync sees the h
   const options = { execArgv: ['--import', file('register-answer.mjs')], timeout: 10_000 };
   assert.equal(syncify(ts('life.answer'), options).answer(), 42);
   assert.equal(runSync.with(options)(async (url) => (await import(url)).answer(), ts('life.answer').href), 42);
+});
+
+test('a preload that makes a synchronous call itself is replayed once, not in every nested worker', () => {
+  const result = runScript(
+    `import { runSync } from ${JSON.stringify(libraryUrl)};
+     console.log(globalThis.preloadAnswer, runSync(async () => globalThis.preloadAnswer));`,
+    { args: ['--import', file('preload-uses-syncbridge.mjs')], timeout: 20_000 },
+  );
+  assert.equal(result.error, undefined, 'the program did not finish');
+  assert.equal(result.status, 0, result.stderr);
+  assert.equal(result.stdout.trim(), '42 42');
 });
 
 test('a preload that fails in the worker fails the call with ERR_SYNCBRIDGE_MODULE naming it', () => {

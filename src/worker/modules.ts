@@ -34,6 +34,10 @@ function runtimeName(): string {
   return `Node ${process.versions.node}`;
 }
 
+const REGISTERED_IN_CODE =
+  " A loader your program registers in code (tsx's register(), module.register()) stays in that thread: give it to the " +
+  "worker as a flag, e.g. syncify(url, { execArgv: [...process.execArgv, '--import', 'tsx'] }).";
+
 /** What to do about a module that did not load, when we know: said in the error message. */
 export function loadHint(url: string, error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
@@ -44,13 +48,15 @@ export function loadHint(url: string, error: unknown): string {
       ` ${runtimeName()} does not load TypeScript by itself here. Run your program under tsx (\`tsx app.mjs\` or ` +
       '`node --import tsx app.mjs`; the worker inherits it)' +
       (tsx ? '' : ', or use Node ≥ 22.6 with --experimental-strip-types (on by default from Node 22.18 and 23.6)') +
-      ', or compile the module to .js.'
+      ', or compile the module to .js.' +
+      REGISTERED_IN_CODE
     );
   }
   if (code === 'ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX') {
     return (
       " Node's type stripping only erases types; this module uses TypeScript that needs transforming (an enum, a " +
-      'namespace, parameter properties). Add --experimental-transform-types, run your program under tsx, or compile it to .js.'
+      'namespace, parameter properties). Add --experimental-transform-types, run your program under tsx, or compile it to .js.' +
+      REGISTERED_IN_CODE
     );
   }
   if (code === 'ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING') {

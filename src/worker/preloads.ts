@@ -108,6 +108,9 @@ export function callerPreloads(execArgv: readonly string[], nodeOptions: string 
   return [...new Set(all)];
 }
 
+/** Set in a worker's own environment while it replays preloads; workers started meanwhile inherit it. */
+const REPLAYING = 'SYNCBRIDGE_REPLAYING_PRELOADS';
+
 let preloading: Promise<void> | undefined;
 let preloaded = false;
 
@@ -121,24 +124,34 @@ export function ensurePreloads(): Promise<void> {
   if (!preloading) {
     preloading = (async () => {
       if (!isNode()) return; // Bun and Deno load TypeScript themselves and have no --import.
-      for (const specifier of callerPreloads(process.execArgv, process.env.NODE_OPTIONS)) {
-        try {
-          await runPreload(specifier);
-        } catch (error) {
-          throw new Failure(
-            ErrorCodes.MODULE,
-            `The caller's preload --import ${specifier} failed when the worker ran it (the worker runs the caller's --import modules, ` +
-              `as Node does not for eval'd workers): ${error instanceof Error ? error.message : String(error)}. ` +
-              'Pass the execArgv option without it if the worker does not need it.',
-            error,
-          );
-        }
+      // A preload that makes a synchronous call starts a worker from here, which would replay it again,
+      // and so on forever: a worker started while we replay (it copies this env) skips the replay.
+      if (process.env[REPLAYING] === '1') return;
+      process.env[REPLAYING] = '1';
+      try {
+        for (const specifier of callerPreloads(process.execArgv, process.env.NODE_OPTIONS)) await replay(specifier);
+      } finally {
+        delete process.env[REPLAYING];
       }
     })().then(() => {
       preloaded = true;
     });
   }
   return preloading;
+}
+
+async function replay(specifier: string): Promise<void> {
+  try {
+    await runPreload(specifier);
+  } catch (error) {
+    throw new Failure(
+      ErrorCodes.MODULE,
+      `The caller's preload --import ${specifier} failed when the worker ran it (the worker runs the caller's --import modules, ` +
+        `as Node does not for eval'd workers): ${error instanceof Error ? error.message : String(error)}. ` +
+        'Pass the execArgv option without it if the worker does not need it.',
+      error,
+    );
+  }
 }
 
 /** Runs fn once the preloads have run: synchronously when they already have (the hot path). */

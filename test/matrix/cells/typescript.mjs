@@ -52,6 +52,10 @@ export const cells = [
   ...cell('ts-node CommonJS: `node -r ts-node/register caller.cts` (.ts/.cts modules)', NODES, () => [['-r', 'ts-node/register', 'caller.cts']], {
     cwd: 'cjs',
   }),
+  // A hook registered in code stays in its thread: the error says how to pass it, and that way works.
+  ...cell("tsx registered in code (`register()`), passed on with `execArgv: [...process.execArgv, '--import', 'tsx']`", NODES, () => [
+    ['registered-in-code.mjs'],
+  ]),
   // The `ts-node` command registers its hook in-process (no flag in execArgv): syncbridge adds --require for it.
   ...cell('ts-node command: `ts-node caller.cts` (.ts/.cts modules)', NODES, () => [['../node_modules/ts-node/dist/bin.js', 'caller.cts']], {
     cwd: 'cjs',
