@@ -1,7 +1,7 @@
 // Worker modules: every kind of module file a user syncifies, from an ES module caller, on each runtime.
 // ES modules are checked through their namespace (named export + default export), CommonJS through
 // module.exports = { ... } (its functions called on module.exports, as `exports.fn()` would be).
-const COLUMNS = ['node20', 'node22', 'node24', 'bun', 'deno'];
+const COLUMNS = ['node20', 'node22', 'node24', 'node26', 'bun', 'deno'];
 
 const KINDS = [
   { name: '`.mjs`', file: 'esm/mod.mjs', shape: 'esm' },

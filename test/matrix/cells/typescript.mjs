@@ -3,7 +3,7 @@
 // syncbridge which runner that is. Rows that pass --transform also load a module with an enum, which only a
 // real TypeScript compiler in the worker (tsx, ts-node, Bun, Deno) can load: Node 22/24 would otherwise
 // strip types by themselves and hide a missing loader.
-const NODES = ['node20', 'node22', 'node24'];
+const NODES = ['node20', 'node22', 'node24', 'node26'];
 const TS_NODE_ESM_REGISTER =
   'data:text/javascript,import { register } from "node:module"; import { pathToFileURL } from "node:url"; register("ts-node/esm", pathToFileURL("./"));';
 
@@ -61,12 +61,12 @@ export const cells = [
     cwd: 'cjs',
   }),
   // Node's own type stripping: erasable syntax only (no --transform).
-  ...cell('Node type stripping (`--experimental-strip-types` on 22, default on 24)', ['node22', 'node24'], (runtime) => [
+  ...cell('Node type stripping (`--experimental-strip-types` on 22, default from 24)', ['node22', 'node24', 'node26'], (runtime) => [
     runtime === 'node22' ? ['--experimental-strip-types', '--no-warnings', 'caller.ts'] : ['caller.ts'],
   ]),
   {
     group: 'TypeScript',
-    name: 'Node type stripping (`--experimental-strip-types` on 22, default on 24)',
+    name: 'Node type stripping (`--experimental-strip-types` on 22, default from 24)',
     column: 'node20',
     run(ctx) {
       const dir = installedProject(ctx);
