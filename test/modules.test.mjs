@@ -10,3 +10,9 @@ test('a CommonJS function also visible as a named export is still called on modu
   assert.equal(m.add(2, 3), 5);
   assert.deepEqual(Object.keys(m).sort(), ['add', 'greet']);
 });
+
+test('an ES module in the worker sees no CommonJS globals (module, exports, __filename, __dirname), as in the caller', () => {
+  const m = syncify(fixture('esm-globals.mjs'));
+  assert.deepEqual(m.scriptGlobals(), ['undefined', 'undefined', 'undefined', 'undefined']);
+  assert.equal(m.umdVersion(), 1);
+});

@@ -119,9 +119,24 @@ function isNode(): boolean {
   return !g.Bun && !g.Deno;
 }
 
+/**
+ * An eval'd worker runs as a `node -e` script does: `module`, `exports`, `__filename` and `__dirname` are
+ * globals (in Node, Bun and Deno alike), so every ES module loaded here would see them, unlike in the
+ * caller. UMD-style checks (`typeof module === 'object'`) then take the CommonJS branch and export nothing.
+ * Our own code has used them by the first request; `require` stays, for runSync functions that use it.
+ */
+function hideScriptGlobals(): void {
+  for (const name of ['module', 'exports', '__filename', '__dirname']) {
+    const g = globalThis as Record<string, unknown>;
+    // Deno makes them non-configurable but writable: undefined is what `typeof` checks then see.
+    if (Object.prototype.hasOwnProperty.call(g, name) && !delete g[name]) g[name] = undefined;
+  }
+}
+
 /** Runs the caller's `--import` preloads once in this worker; a promise that settles when they have run. */
 export function ensurePreloads(): Promise<void> {
   if (!preloading) {
+    hideScriptGlobals();
     preloading = (async () => {
       if (!isNode()) return; // Bun and Deno load TypeScript themselves and have no --import.
       // A preload that makes a synchronous call starts a worker from here, which would replay it again,

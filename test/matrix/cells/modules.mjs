@@ -5,6 +5,7 @@ const COLUMNS = ['node20', 'node22', 'node24', 'node26', 'bun', 'deno'];
 
 const KINDS = [
   { name: '`.mjs`', file: 'esm/mod.mjs', shape: 'esm' },
+  { name: '`.mjs` holding a UMD bundle (`typeof module` check)', file: 'esm/umd.mjs', shape: 'esm' },
   { name: '`.cjs`', file: 'cjs/mod.cjs', shape: 'cjs' },
   { name: '`.js` under `"type": "module"`', file: 'typed-module/mod.js', shape: 'esm' },
   { name: '`.js` under `"type": "commonjs"`', file: 'typed-commonjs/mod.js', shape: 'cjs' },
