@@ -108,3 +108,8 @@ test('ts-node registered in-process (the `ts-node` command, no flags) is carried
   assert.equal(result.status, 0, result.stderr);
   assert.equal(result.stdout.trim(), '2 true');
 });
+
+test('a ".js" name for a .ts file (the TypeScript convention) that nothing maps says which .ts file is there', () => {
+  const m = syncify(new URL('./esm.js', ts('esm.ts')), { execArgv: [], timeout: 10_000 });
+  assertBridgeError(() => m.add(1, 2), ErrorCodes.MODULE, /Cannot find module/, /There is .*esm\.ts: TypeScript's "\.js" names map to "\.ts" files only under a loader/, /run your program under tsx/);
+});

@@ -59,10 +59,28 @@ export function loadHint(url: string, error: unknown): string {
       REGISTERED_IN_CODE
     );
   }
+  if (code === 'ERR_MODULE_NOT_FOUND' && url.startsWith('file:')) {
+    const source = typeScriptSource(fileURLToPath(url.replace(/[?#].*$/, '')));
+    if (source) {
+      return (
+        ` There is ${source}: TypeScript's ".js" names map to ".ts" files only under a loader that does it (tsx, ts-node, Bun), ` +
+        "not under Node's type stripping. Name the .ts file itself, or run your program under tsx."
+      );
+    }
+  }
   if (code === 'ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING') {
     return " Node does not strip types from files under node_modules: load the package's compiled .js, or run your program under tsx.";
   }
   return '';
+}
+
+const TS_SOURCE: Record<string, string> = { '.js': '.ts', '.mjs': '.mts', '.cjs': '.cts', '.jsx': '.tsx' };
+
+/** For a missing ".js" file named the TypeScript way: the ".ts" file next to it, if there is one. */
+function typeScriptSource(file: string): string | undefined {
+  const ext = path.extname(file);
+  const sibling = TS_SOURCE[ext] && file.slice(0, -ext.length) + TS_SOURCE[ext];
+  return sibling && fs.existsSync(sibling) ? sibling : undefined;
 }
 
 function extensionOf(url: string): string {
