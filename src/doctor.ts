@@ -74,8 +74,8 @@ export interface DoctorReport {
     execArgv: string[];
     nodeOptions: string | null;
     /**
-     * Modules preloaded by flags (execArgv, NODE_OPTIONS). runsInWorker is false for --import: Node does not run
-     * --import preloads in a worker started from source, as syncbridge's is (see preloadFlags in doctor.ts).
+     * Modules preloaded by flags (execArgv, NODE_OPTIONS), and whether they apply in syncbridge's worker
+     * (see preloadFlags in doctor.ts).
      */
     preloads: Array<{ flag: string; module: string; from: 'execArgv' | 'NODE_OPTIONS'; runsInWorker: boolean }>;
   };
@@ -191,10 +191,9 @@ function preloads(args: string[]): string[] {
 type Preload = DoctorReport['runtime']['preloads'][number];
 
 /**
- * Node runs --require preloads in every worker, and --loader hooks serve every thread; but it runs --import
- * preloads only in workers started from a file, and syncbridge starts its worker from source (eval: true).
- * So neither an --import'ed module nor the hooks it registers with module.register() (tsx) reach the worker.
- * Observed on Node 20.20, 22.23, 24.21 and 26.12, from execArgv and from NODE_OPTIONS alike.
+ * Node runs --require preloads in every worker, and --loader hooks serve every thread. It runs --import
+ * preloads only in workers started from a file, and syncbridge starts its worker from source (eval: true),
+ * so the worker replays them itself before its first call (src/worker/preloads.ts): all of them apply there.
  */
 function preloadFlags(args: string[], from: Preload['from']): Preload[] {
   const found: Preload[] = [];
@@ -202,7 +201,7 @@ function preloadFlags(args: string[], from: Preload['from']): Preload[] {
     const match = /^(--import|--require|-r|--loader|--experimental-loader)(?:=(.*))?$/.exec(args[i]!);
     if (!match) continue;
     const module = match[2] ?? args[++i];
-    if (module !== undefined) found.push({ flag: match[1]!, module, from, runsInWorker: match[1] !== '--import' });
+    if (module !== undefined) found.push({ flag: match[1]!, module, from, runsInWorker: true });
   }
   return found;
 }
@@ -304,8 +303,9 @@ function settleInheritance(typescript: DoctorReport['typescript']): void {
   }
   if (!probe.loaded && loaders.some((l) => l.name === 'tsx')) {
     typescript.hint =
-      "tsx's hooks do not reach syncbridge's worker (--import preloads do not run there, see the notes). " +
-      "Node 22.18+ loads plain .ts itself; on older Node, ts-node's loader (--loader ts-node/esm) reaches the worker.";
+      "tsx is preloaded here, yet the .ts module did not load in syncbridge's worker, which replays --import preloads " +
+      "and registers tsx through tsx/esm/api: check that the tsx package is installed where the program runs. " +
+      "Node 22.18+ loads plain .ts itself; on older Node, ts-node's loader (--loader ts-node/esm) works too.";
   }
 }
 
@@ -476,10 +476,11 @@ export function diagnose(options: DoctorOptions = {}): DoctorReport {
   };
   if (name === 'node') {
     runtime.preloads = [...preloadFlags(runtime.execArgv, 'execArgv'), ...preloadFlags(nodeOptions ? splitOptions(nodeOptions) : [], 'NODE_OPTIONS')];
-    if (runtime.preloads.some((p) => !p.runsInWorker)) {
+    if (runtime.preloads.some((p) => p.flag === '--import')) {
       notes.push(
-        "--import preloads do not run in syncbridge's worker: Node runs them only in workers started from a file, and the worker is " +
-          'started from source. Hooks they register (module.register(), e.g. tsx) are missing there; --require and --loader reach it.',
+        "--import preloads are replayed in syncbridge's worker before its first call (Node itself runs them only in workers " +
+          'started from a file). Hooks your code registers at run time (module.register(), register() from tsx/esm/api) stay in ' +
+          "their thread: pass execArgv: [...process.execArgv, '--import', 'tsx'] to carry them.",
       );
     }
   }

@@ -12,6 +12,7 @@ import { assertCanBlock, detectRuntime, unsupportedWorkerOptions } from './envir
 import { decodeThrown, fileOfFrame, type EncodedThrown } from './error-serialization.js';
 import { ErrorCodes, SyncBridgeError, type ErrorCode } from './errors.js';
 import type { CallSettings, WorkerOptions } from './options.js';
+import { defaultExecArgv } from './loaders.js';
 import { drainOutput, writeToCaller } from './output.js';
 import { AdaptiveSpin } from './spin.js';
 import { transferListOf } from './transfer.js';
@@ -198,7 +199,9 @@ export class ThreadBridge {
     const { port1, port2 } = new MessageChannel();
     const watch = new MessageChannel();
     const workerData: WorkerData = { buffer, port: port2, watchPort: watch.port2, layout, spinMicros: defaults.workerSpinMicros };
-    const { execArgv, env, resourceLimits } = this.workerOptions;
+    const { env, resourceLimits } = this.workerOptions;
+    // A loader the caller registered at run time (the `ts-node` command) is added as a flag (loaders.ts).
+    const execArgv = this.workerOptions.execArgv ?? defaultExecArgv();
     let worker: Worker;
     try {
       worker = new Worker(__SYNCBRIDGE_WORKER_SOURCE__, {

@@ -192,10 +192,10 @@ test('doctor reports a TypeScript loader preloaded through NODE_OPTIONS, and a b
     if (!process.features.typescript) {
       assert.equal(report.typescript.probe.loaded, false);
       assert.equal(tsx.inheritedByWorker, false);
-      assert.match(report.typescript.hint, /do not reach syncbridge's worker/);
+      assert.match(report.typescript.hint, /check that the tsx package is installed/);
     }
-    assert.deepEqual(report.runtime.preloads, [{ flag: '--import', module: preload, from: 'NODE_OPTIONS', runsInWorker: false }]);
-    assert.ok(report.notes.some((n) => n.startsWith("--import preloads do not run in syncbridge's worker")), report.notes.join('\n'));
+    assert.deepEqual(report.runtime.preloads, [{ flag: '--import', module: preload, from: 'NODE_OPTIONS', runsInWorker: true }]);
+    assert.ok(report.notes.some((n) => n.startsWith("--import preloads are replayed in syncbridge's worker")), report.notes.join('\n'));
     assert.deepEqual(report.typescript.installedNotActive, []);
     assert.match(report.callDefaults.problem, /SYNCBRIDGE_TIMEOUT="soon"/);
   } finally {
@@ -203,7 +203,7 @@ test('doctor reports a TypeScript loader preloaded through NODE_OPTIONS, and a b
   }
 });
 
-test("what the doctor says about preloads holds: --require runs in syncbridge's worker, --import does not", () => {
+test("what the doctor says about preloads holds: --require and --import preloads both run in syncbridge's worker", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'syncbridge-doctor-test-'));
   try {
     fs.writeFileSync(path.join(dir, 'mark.cjs'), 'globalThis.markedByRequire = true;\n');
@@ -216,14 +216,14 @@ test("what the doctor says about preloads holds: --require runs in syncbridge's 
     const flags = ['--require', path.join(dir, 'mark.cjs'), '--import', pathToFileURL(path.join(dir, 'mark.mjs')).href];
     const result = spawnSync(process.execPath, [...flags, path.join(dir, 'check.mjs')], { cwd: root, encoding: 'utf8', timeout: 30_000 });
     assert.equal(result.status, 0, result.stderr);
-    // If the worker ever runs --import preloads, doctor.ts (preloadFlags) must stop saying it does not.
-    assert.deepEqual(JSON.parse(result.stdout), [true, true, [true, false]]);
+    // The worker replays --import preloads (src/worker/preloads.ts); doctor.ts (preloadFlags) says so.
+    assert.deepEqual(JSON.parse(result.stdout), [true, true, [true, true]]);
     const report = json(run(['doctor', '--json', '--calls', '10'], { flags }));
     assert.deepEqual(
       report.runtime.preloads.map((p) => [p.flag, p.runsInWorker]),
       [
         ['--require', true],
-        ['--import', false],
+        ['--import', true],
       ],
     );
   } finally {

@@ -29,6 +29,7 @@ import { AdaptiveSpin } from '../spin.js';
 import { transferListOf } from '../transfer.js';
 import { Failure } from './failure.js';
 import { loadModule, loadedModule, findExport, listExports } from './modules.js';
+import { afterPreloads } from './preloads.js';
 import { compileFunction, closureFailure } from './run-function.js';
 
 export interface WorkerData {
@@ -94,7 +95,8 @@ function start(op: Request[1], target: string, name: string, args: unknown[]): u
       });
     }
     case Op.RUN:
-      return compileFunction(target)(...args);
+      // The caller's --import loaders first, so that the function's own import() of a .ts file works too.
+      return afterPreloads(() => compileFunction(target)(...args));
     case Op.EXPORTS:
       return loadModule(target).then(listExports);
     default:

@@ -1,7 +1,11 @@
 /** Inside the worker: loading the syncified modules and finding their exports. */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ErrorCodes } from '../errors.js';
 import { Failure } from './failure.js';
+import { ensurePreloads } from './preloads.js';
 
 /** A module's callable surface: export name → value, and the `this` its functions expect. */
 export interface ExportTable {
@@ -21,10 +25,51 @@ function shown(url: string): string {
   return url.startsWith('file:') ? fileURLToPath(url) : url;
 }
 
-function loadHint(url: string, error: unknown): string {
+const TYPESCRIPT = /\.[cm]?tsx?$/;
+
+function runtimeName(): string {
+  const g = globalThis as { Bun?: { version: string }; Deno?: { version: { deno: string } } };
+  if (g.Bun) return `Bun ${g.Bun.version}`;
+  if (g.Deno) return `Deno ${g.Deno.version.deno}`;
+  return `Node ${process.versions.node}`;
+}
+
+const REGISTERED_IN_CODE =
+  " A loader your program registers in code (tsx's register(), module.register()) stays in that thread: give it to the " +
+  "worker as a flag, e.g. syncify(url, { execArgv: [...process.execArgv, '--import', 'tsx'] }).";
+
+/** What to do about a module that did not load, when we know: said in the error message. */
+export function loadHint(url: string, error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
-  if (code === 'ERR_UNKNOWN_FILE_EXTENSION' && /\.[cm]?tsx?$/.test(url)) {
-    return ' A TypeScript module loads when the caller runs under a TypeScript loader (tsx, ts-node) or Node\'s type stripping (--experimental-strip-types on Node 22.6+); the worker inherits it.';
+  const isTs = TYPESCRIPT.test(url.replace(/[?#].*$/, ''));
+  if (code === 'ERR_UNKNOWN_FILE_EXTENSION' && isTs) {
+    const tsx = url.replace(/[?#].*$/, '').endsWith('x');
+    return (
+      ` ${runtimeName()} does not load TypeScript by itself here. Run your program under tsx (\`tsx app.mjs\` or ` +
+      '`node --import tsx app.mjs`; the worker inherits it)' +
+      (tsx ? '' : ', or use Node ≥ 22.6 with --experimental-strip-types (on by default from Node 22.18 and 23.6)') +
+      ', or compile the module to .js.' +
+      REGISTERED_IN_CODE
+    );
+  }
+  if (code === 'ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX') {
+    return (
+      " Node's type stripping only erases types; this module uses TypeScript that needs transforming (an enum, a " +
+      'namespace, parameter properties). Add --experimental-transform-types, run your program under tsx, or compile it to .js.' +
+      REGISTERED_IN_CODE
+    );
+  }
+  if (code === 'ERR_MODULE_NOT_FOUND' && url.startsWith('file:')) {
+    const source = typeScriptSource(fileURLToPath(url.replace(/[?#].*$/, '')));
+    if (source) {
+      return (
+        ` There is ${source}: TypeScript's ".js" names map to ".ts" files only under a loader that does it (tsx, ts-node, Bun), ` +
+        "not under Node's type stripping. Name the .ts file itself, or run your program under tsx."
+      );
+    }
+  }
+  if (code === 'ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING') {
+    return " Node does not strip types from files under node_modules: load the package's compiled .js, or run your program under tsx.";
   }
   // Node's type stripping resolves imports as written: `import './helper'`, fine under a bundler or Vitest,
   // finds no file. Say so when a TypeScript module imported a relative path without an extension.
@@ -37,6 +82,75 @@ function loadHint(url: string, error: unknown): string {
     );
   }
   return '';
+}
+
+const TS_SOURCE: Record<string, string> = { '.js': '.ts', '.mjs': '.mts', '.cjs': '.cts', '.jsx': '.tsx' };
+
+/** For a missing ".js" file named the TypeScript way: the ".ts" file next to it, if there is one. */
+function typeScriptSource(file: string): string | undefined {
+  const ext = path.extname(file);
+  const sibling = TS_SOURCE[ext] && file.slice(0, -ext.length) + TS_SOURCE[ext];
+  return sibling && fs.existsSync(sibling) ? sibling : undefined;
+}
+
+function extensionOf(url: string): string {
+  return path.extname(fileURLToPath(url));
+}
+
+/** "type" of the package.json nearest to a file, as Node reads it for .js/.ts files. */
+function packageType(file: string): string | undefined {
+  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (fs.existsSync(manifest)) {
+      try {
+        return (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { type?: string }).type;
+      } catch {
+        return undefined;
+      }
+    }
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+/** ts-node's require hook (`-r ts-node/register`, which the worker inherits) is installed in this thread. */
+function tsNodeRequireHook(): boolean {
+  return (process as unknown as Record<symbol, unknown>)[Symbol.for('ts-node.register.instance')] !== undefined;
+}
+
+/**
+ * A CommonJS TypeScript file under a require hook (ts-node's `-r ts-node/register`) is require()d, as the
+ * caller's own require() would load it: import() would bypass the hook (Node 20 refuses the extension,
+ * later Nodes strip types themselves and reject what needs compiling, such as an enum).
+ */
+function wantsRequire(url: string): boolean {
+  if (!url.startsWith('file:') || !tsNodeRequireHook()) return false;
+  const ext = extensionOf(url);
+  if (ext === '.cts') return true;
+  return (ext === '.ts' || ext === '.tsx') && packageType(fileURLToPath(url)) !== 'module';
+}
+
+/** After import() refused the extension: a require hook for it (ts-node, esbuild-register, ...) may load it. */
+function requireCanLoad(url: string, error: unknown): boolean {
+  if (!url.startsWith('file:') || (error as { code?: unknown } | null)?.code !== 'ERR_UNKNOWN_FILE_EXTENSION') return false;
+  const file = fileURLToPath(url);
+  return typeof createRequire(file).extensions[path.extname(file)] === 'function';
+}
+
+/** module.exports, shaped as import() shapes a CommonJS module: the exports object is the default export. */
+function requireNamespace(url: string): Record<string, unknown> {
+  const file = fileURLToPath(url);
+  return { default: createRequire(file)(file) as unknown };
+}
+
+async function importModule(url: string): Promise<Record<string, unknown>> {
+  await ensurePreloads();
+  if (wantsRequire(url)) return requireNamespace(url);
+  try {
+    return (await import(url)) as Record<string, unknown>;
+  } catch (error) {
+    if (requireCanLoad(url, error)) return requireNamespace(url);
+    throw error;
+  }
 }
 
 function tableOf(namespace: Record<string, unknown>): ExportTable {
@@ -53,7 +167,9 @@ function tableOf(namespace: Record<string, unknown>): ExportTable {
   }
   for (const key of Object.keys(namespace)) {
     values.set(key, namespace[key]);
-    thisArgs.delete(key);
+    // A CommonJS module's properties also appear as named exports (Node's lexer finds `exports.fn = ...`;
+    // Bun and Deno list them all): the same function still expects module.exports as its `this`.
+    if (!(thisArgs.has(key) && namespace[key] === (fallback as Record<string, unknown>)[key])) thisArgs.delete(key);
   }
   return { values, thisArgs };
 }
@@ -61,16 +177,19 @@ function tableOf(namespace: Record<string, unknown>): ExportTable {
 export function loadModule(url: string): Promise<ExportTable> {
   let table = loaded.get(url);
   if (!table) {
-    table = import(url).then(
+    table = importModule(url).then(
       (namespace: Record<string, unknown>) => {
         const settled = tableOf(namespace);
         ready.set(url, settled);
         return settled;
       },
       (error: unknown) => {
-      loaded.delete(url); // a module that failed to load is tried again by the next call
-      const reason = error instanceof Error ? error.message : String(error);
-        throw new Failure(ErrorCodes.MODULE, `Could not load module ${shown(url)}: ${reason}${loadHint(url, error)}`, error);
+        loaded.delete(url); // a module that failed to load is tried again by the next call
+        if (error instanceof Failure) throw error;
+        const reason = error instanceof Error ? error.message : String(error);
+        const hint = loadHint(url, error);
+        const stop = hint && !/[.!?]$/.test(reason) ? '.' : '';
+        throw new Failure(ErrorCodes.MODULE, `Could not load module ${shown(url)}: ${reason}${stop}${hint}`, error);
       },
     );
     loaded.set(url, table);
