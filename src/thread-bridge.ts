@@ -83,7 +83,7 @@ interface LiveWorker {
 
 export class ThreadBridge {
   #live: LiveWorker | undefined;
-  readonly #spin = new AdaptiveSpin(defaults.callerSpinMicros);
+  readonly #spin = new AdaptiveSpin(defaults.callerSpinMicros, defaults.wakeSpinMicros);
 
   constructor(private readonly workerOptions: WorkerOptions) {}
 
@@ -107,9 +107,10 @@ export class ThreadBridge {
     }
     Atomics.store(words, Word.REQUEST_LENGTH, length);
     Atomics.store(words, Word.REQUEST_SEQ, seq);
-    if (Atomics.load(words, Word.WORKER_PARKED) === 1) Atomics.notify(words, Word.REQUEST_SEQ);
+    const wokeWorker = Atomics.load(words, Word.WORKER_PARKED) === 1;
+    if (wokeWorker) Atomics.notify(words, Word.REQUEST_SEQ);
 
-    const outcome = this.#wait(live, seq, settings, started, site);
+    const outcome = this.#wait(live, seq, settings, started, site, wokeWorker);
     drainOutput(live.views);
     if (outcome === 'timed-out') {
       const neverStarted = Atomics.load(words, Word.WORKER_STATE) === WorkerState.STARTING;
@@ -175,7 +176,7 @@ export class ThreadBridge {
     const buffer = allocateShared(layout);
     const { port1, port2 } = new MessageChannel();
     const watch = new MessageChannel();
-    const workerData: WorkerData = { buffer, port: port2, watchPort: watch.port2, layout, spinMicros: defaults.workerSpinMicros };
+    const workerData: WorkerData = { buffer, port: port2, watchPort: watch.port2, layout, spinMicros: defaults.workerSpinMicros, wakeSpinMicros: defaults.wakeSpinMicros };
     const { execArgv, env, resourceLimits } = this.workerOptions;
     let worker: Worker;
     try {
@@ -204,11 +205,11 @@ export class ThreadBridge {
     return next;
   }
 
-  #wait(live: LiveWorker, seq: number, settings: CallSettings, started: number, site: CallSite): 'answered' | 'timed-out' | 'exited' | 'gone' {
+  #wait(live: LiveWorker, seq: number, settings: CallSettings, started: number, site: CallSite, wokeWorker: boolean): 'answered' | 'timed-out' | 'exited' | 'gone' {
     const { words } = live.views;
     const deadline = started + settings.timeout;
     // Spin first: the answer to a quick call arrives before a park/wake cycle would finish.
-    this.#spin.spin(words, Word.SIGNAL, Atomics.load(words, Word.SIGNAL));
+    this.#spin.spin(words, Word.SIGNAL, Atomics.load(words, Word.SIGNAL), wokeWorker);
     if (Atomics.load(words, Word.RESPONSE_SEQ) === seq) return 'answered';
 
     let nextReport = settings.warnAfter > 0 ? started + settings.warnAfter : Infinity;
