@@ -21,7 +21,9 @@ import {
   Word,
   WorkerState,
   allocateShared,
+  jsonPays,
   readMessage,
+  sizeHintOf,
   viewsOf,
   writeMessage,
   type LibraryFailure,
@@ -91,17 +93,19 @@ export class ThreadBridge {
     const started = performance.now();
     // Vet first: structured clone would silently strip class instances and symbol keys, not just fail.
     let json = true;
+    let sizeHint = 0;
     for (let i = 0; i < args.length; i++) {
+      sizeHint += sizeHintOf(args[i]);
       const crossing = classify(args[i], `argument ${i + 1}`);
       if (typeof crossing === 'string') throw failure(ErrorCodes.CLONE, `${site.label}: ${crossing}.`, site);
-      if (crossing !== Crossing.JSON) json = false;
+      if (crossing !== Crossing.JSON || !jsonPays(args[i])) json = false;
     }
     const live = this.#ensureWorker(site);
     const seq = ++live.seq;
     const { words } = live.views;
     let length: number;
     try {
-      length = writeMessage([seq, op, target, name, args], json, live.views.request, live.port, transferListOf(args));
+      length = writeMessage([seq, op, target, name, args], json, live.views.request, live.port, transferListOf(args), sizeHint);
     } catch (error) {
       throw failure(ErrorCodes.CLONE, `${site.label}: the arguments cannot be sent to the worker (${String(error)}).`, site, error);
     }

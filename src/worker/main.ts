@@ -18,7 +18,9 @@ import {
   Status,
   Word,
   WorkerState,
+  jsonPays,
   readMessage,
+  sizeHintOf,
   viewsOf,
   writeMessage,
   type Layout,
@@ -65,7 +67,7 @@ function respond(seq: number, status: Status, value: unknown, json = false): voi
   let length: number;
   try {
     const transferList = status === Status.OK ? transferListOf([value]) : undefined;
-    length = writeMessage(value === undefined ? [seq, status] : [seq, status, value], json, views.response, port, transferList);
+    length = writeMessage(value === undefined ? [seq, status] : [seq, status, value], json, views.response, port, transferList, sizeHintOf(value));
   } catch (error) {
     // classify() vets values first; this catches what it cannot foresee (e.g. a getter that throws late).
     const failure: LibraryFailure = {
@@ -117,7 +119,7 @@ function finishWithValue(seq: number, result: unknown): void {
   if (typeof crossing === 'string') {
     respond(seq, Status.FAILED, { code: ErrorCodes.CLONE, message: `${crossing}.` } satisfies LibraryFailure);
   } else {
-    respond(seq, Status.OK, result, crossing === Crossing.JSON);
+    respond(seq, Status.OK, result, crossing === Crossing.JSON && jsonPays(result));
   }
 }
 
