@@ -298,7 +298,7 @@ if (!write) {
 }
 
 // --write: the full set, then docs/benchmarks.md and docs/benchmarks.svg.
-const probePeers = ['plain await', 'syncbridge', 'synckit', 'make-synchronized', 'make-synchronous', 'deasync', 'sync-rpc']
+const probePeers = ['plain await', 'syncbridge', 'synckit', 'make-synchronized', 'make-synchronous', 'sync-rpc'] // deasync: no worker to start, nothing idle
 log('bench: cold start and idle CPU (fresh processes) ...')
 const probes = probeSection(probePeers, 5)
 log('bench: calling threads ...')
