@@ -1,178 +1,272 @@
-// Per-call latency of calling async code from sync code: syncbridge against
-// plain `await` (the floor) and two existing libraries, all in one process so
-// the "x vs syncbridge" ratios compare like with like.
+// The benchmark of issue 6: per-call latency of calling async code from sync code, syncbridge against
+// its peers, all in one process so every ratio compares figures taken in the same run.
 //
-//   node bench/run.mjs            table on stdout
-//   node bench/run.mjs --json     JSON on stdout (progress and npm output go to stderr)
-//   node bench/run.mjs --time=MS  time budget per contender per workload (default 1000)
-import { spawnSync } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+//   node bench/run.mjs                 latency table (all peers, all workloads, CPU per call) on stdout
+//   node bench/run.mjs --time=200      quick smoke run (CI): ~200 ms per contender per workload
+//   node bench/run.mjs --write         everything (latency, cold start, idle CPU, threads, CPU hog,
+//                                      Bun and Deno) and regenerate docs/benchmarks.md + .svg
+//   node bench/run.mjs --json          the latency results as JSON on stdout
+//   --only=syncbridge,plain await      only these contenders (Bun and Deno runs use this)
+//   --workloads=noop,1kb               only these workloads (ids: noop 1kb 64k-string 1m-copy 1m-transfer
+//                                      64m-copy 64m-transfer)
+//   --hog                              run beside a busy loop on every core (started and stopped here)
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
+import { readFileSync } from 'node:fs'
 import { isDeepStrictEqual } from 'node:util'
-import { bigBytes, smallObject } from './fixtures/payloads.mjs'
-import * as workload from './fixtures/workload.mjs'
+import { Worker } from 'node:worker_threads'
+import { WORKLOADS } from './lib/workloads.mjs'
 import { summarize } from './lib/stats.mjs'
 
 const here = (path) => new URL(path, import.meta.url)
 const argv = process.argv.slice(2)
-const asJson = argv.includes('--json')
-const budgetMs = Number(argv.find((a) => a.startsWith('--time='))?.slice(7) ?? 1000)
+const flag = (name) => argv.includes(`--${name}`)
+const option = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3)
+const asJson = flag('json')
+const write = flag('write')
+const budgetMs = Number(option('time') ?? 1000)
 if (!(budgetMs > 0)) throw new Error('--time wants a positive number of milliseconds, e.g. --time=500')
 const log = (msg) => process.stderr.write(`${msg}\n`) // stderr, so --json stdout stays parseable
-const notes = []
+const runtime = globalThis.Bun ? `bun ${globalThis.Bun.version}` : globalThis.Deno ? `deno ${globalThis.Deno.version.deno}` : `node ${process.version}`
+const isNode = !globalThis.Bun && !globalThis.Deno
 
-// Many short rounds rather than one long stint per contender: a burst of
-// machine noise (this is a shared 2-core box) then lands on everyone alike.
+// Many short rounds rather than one long stint per contender: a burst of machine noise (this is a
+// shared 2-core box) then lands on everyone alike.
 const ROUNDS = 20
-// The in-process floor would otherwise log ~10 million samples per workload;
-// 50k a round pins its percentiles just as well and bounds memory and sorting.
+// The in-process floor would otherwise log ~10 million samples per workload.
 const MAX_CALLS_PER_ROUND = 50_000
-const WORKLOADS = [
-  { name: 'noop', fn: 'noop', warmup: 200, minCalls: 200 },
-  { name: 'echo ~1 KB object', fn: 'echo', arg: smallObject(), warmup: 200, minCalls: 200 },
-  // Each call copies 2 MiB (there and back), so fewer calls suffice.
-  { name: 'echo 1 MiB Uint8Array', fn: 'echo', arg: bigBytes(), warmup: 20, minCalls: 50 },
-]
 
-// The anchors are bench-only devDependencies; install them on first run so
-// `npm run bench` works on a fresh clone with nothing but Node and npm.
-function ensureAnchors() {
-  const anchors = ['synckit', 'make-synchronized']
-  if (anchors.every((name) => existsSync(here(`node_modules/${name}/package.json`)))) return
-  log('bench: installing synckit and make-synchronized into bench/node_modules ...')
-  const result = spawnSync('npm', ['install', '--no-audit', '--no-fund'], {
-    cwd: fileURLToPath(here('.')),
-    stdio: ['inherit', asJson ? 2 : 'inherit', 'inherit'], // keep npm's chatter out of the JSON
-    shell: process.platform === 'win32', // npm is npm.cmd there
-  })
-  if (result.status !== 0) {
-    throw new Error(`npm install in bench/ failed: ${result.error?.message ?? `exit code ${result.status}`}`)
+const ALL_PEERS = ['plain await', 'floor (spin)', 'floor (park)', 'syncbridge', 'syncbridge (park only)', 'synckit', 'make-synchronized', 'make-synchronous', 'sync-rpc', 'deasync']
+const NODE_ONLY = new Set(['synckit', 'make-synchronized', 'make-synchronous', 'sync-rpc', 'deasync'])
+
+const list = (value) => value?.split(',').map((s) => s.trim()).filter(Boolean)
+const only = list(option('only'))
+const selectedPeers = (only ?? ALL_PEERS).filter((p) => isNode || !NODE_ONLY.has(p))
+const workloadFilter = list(option('workloads'))
+const selectedWorkloads = workloadFilter ? WORKLOADS.filter((w) => workloadFilter.includes(w.id)) : WORKLOADS
+
+// The peers are bench-only devDependencies; install them on first run so `npm run bench` works on a
+// fresh clone with nothing but Node and npm. deasync's native part is fetched/built by its own script,
+// which npm 11 skips unless approved: run it explicitly.
+function ensurePeers() {
+  if (!isNode || !selectedPeers.some((p) => NODE_ONLY.has(p))) return
+  const names = ['synckit', 'make-synchronized', 'make-synchronous', 'sync-rpc', 'deasync']
+  if (!names.every((name) => existsSync(here(`node_modules/${name}/package.json`)))) {
+    log('bench: installing the peers into bench/node_modules ...')
+    const result = spawnSync('npm', ['install', '--no-audit', '--no-fund'], {
+      cwd: fileURLToPath(here('.')),
+      stdio: ['inherit', asJson ? 2 : 'inherit', 'inherit'],
+      shell: process.platform === 'win32',
+    })
+    if (result.status !== 0) throw new Error(`npm install in bench/ failed: ${result.error?.message ?? `exit code ${result.status}`}`)
+  }
+  const deasyncDir = fileURLToPath(here('node_modules/deasync'))
+  const probe = spawnSync(process.execPath, ['-e', 'require("deasync")'], { cwd: deasyncDir, encoding: 'utf8' })
+  if (probe.status !== 0) {
+    log('bench: building deasync (node build.js) ...')
+    spawnSync(process.execPath, ['build.js'], { cwd: deasyncDir, stdio: ['ignore', 2, 2], timeout: 300_000 })
   }
 }
 
+const notes = []
 const versionOf = (pkgJson) => JSON.parse(readFileSync(here(pkgJson), 'utf8')).version
+const firstLine = (error) => String(error?.message ?? error).split('\n')[0]
 
-// Each contender maps an export name to a callable; `isAsync` marks the one
-// whose calls must be awaited.
-async function loadContenders() {
-  const workloadUrl = here('fixtures/workload.mjs')
-  const contenders = [{ name: 'plain await', isAsync: true, get: (name) => workload[name] }]
-
-  // syncbridge is built by `npm run build`; while it is absent, bench the rest.
-  const dist = here('../dist/index.mjs')
-  if (!existsSync(dist)) {
-    notes.push('syncbridge skipped: dist/index.mjs not found (run `npm run build`)')
-  } else {
+async function loadPeers(names) {
+  const { PEERS } = await import('./lib/peers.mjs')
+  const loaded = []
+  for (const name of names) {
     try {
-      const { syncify } = await import(dist.href)
-      const mod = syncify(workloadUrl)
-      contenders.push({ name: 'syncbridge', version: versionOf('../package.json'), get: (name) => mod[name] })
+      loaded.push({ name, ...PEERS[name], ...(await PEERS[name].load()) })
     } catch (error) {
-      notes.push(`syncbridge skipped: failed to load (${error.message})`)
+      loaded.push({ name, ...PEERS[name], error: `n/a: ${firstLine(error)}` })
     }
   }
-
-  const { createSyncFn } = await import('synckit')
-  const syncFn = createSyncFn(fileURLToPath(here('fixtures/synckit-worker.mjs')))
-  contenders.push({
-    name: 'synckit',
-    version: versionOf('node_modules/synckit/package.json'),
-    get: (name) => (x) => syncFn(name, x), // one worker, dispatched by name (see synckit-worker.mjs)
-  })
-
-  const { makeSynchronized } = await import('make-synchronized')
-  const synchronized = makeSynchronized(workloadUrl)
-  contenders.push({
-    name: 'make-synchronized',
-    version: versionOf('node_modules/make-synchronized/package.json'),
-    get: (name) => synchronized[name],
-  })
-  return contenders
+  return loaded
 }
 
 const now = process.hrtime.bigint
+const cpuNow = () => {
+  const u = process.cpuUsage()
+  return u.user + u.system
+}
 
-// Time each call separately, at least `minCalls` of them and until `spanNs`
-// has passed (or the call cap is hit). Two copies so the synchronous
-// contenders are not slowed (or flattered) by an await they never pay.
-function timeSync(call, samples, minCalls, spanNs) {
+// Time each call separately, at least `minCalls` of them and until `spanNs` has passed (or the cap).
+function timeSync(call, samples, minCalls, spanNs, cap) {
   const start = now()
   for (let i = 1; ; i++) {
     const t0 = now()
     call()
     const t1 = now()
     samples.push(Number(t1 - t0))
-    if ((i >= minCalls && t1 - start >= spanNs) || i >= MAX_CALLS_PER_ROUND) return
+    if ((i >= minCalls && t1 - start >= spanNs) || i >= cap) return i
   }
 }
 
-async function timeAsync(call, samples, minCalls, spanNs) {
+async function timeAsync(call, samples, minCalls, spanNs, cap) {
   const start = now()
   for (let i = 1; ; i++) {
     const t0 = now()
     await call()
     const t1 = now()
     samples.push(Number(t1 - t0))
-    if ((i >= minCalls && t1 - start >= spanNs) || i >= MAX_CALLS_PER_ROUND) return
+    if ((i >= minCalls && t1 - start >= spanNs) || i >= cap) return i
   }
 }
 
-const time = (c, ...rest) => (c.isAsync ? timeAsync : timeSync)(c.call, ...rest)
-
-const firstLine = (error) => String(error?.message ?? error).split('\n')[0]
 const brief = (value) => {
   const s = value instanceof Uint8Array ? `${value.constructor.name}(${value.length})` : JSON.stringify(value)
   return s === undefined ? String(value) : s.slice(0, 80)
 }
 
-async function benchWorkload(w, contenders) {
-  const runs = contenders.map((c) => ({ c, contender: c.name, isAsync: c.isAsync, samples: [] }))
-
-  // Check each result once before timing: a contender that returns the wrong
-  // thing is reported as broken instead of getting a (meaningless) number.
+async function benchWorkload(w, peers, budget) {
+  const runs = peers.map((p) => ({ p, name: p.name, samples: [], cpuUs: 0, calls: 0 }))
   for (const r of runs) {
+    if (r.p.error) {
+      r.error = r.p.error
+      continue
+    }
     try {
-      const fn = r.c.get(w.fn)
-      r.call = 'arg' in w ? () => fn(w.arg) : () => fn()
-      const got = r.isAsync ? await r.call() : r.call()
+      const call = r.p.make(w)
+      if (typeof call === 'string') throw Object.assign(new Error(call), { na: true })
+      r.call = call
+      r.time = r.p.isAsync ? timeAsync : timeSync
+      const got = r.p.isAsync ? await call() : call()
       if (!isDeepStrictEqual(got, w.arg)) throw new Error(`wrong result: got ${brief(got)}`)
-      await time(r, [], w.warmup, 0n) // warm-up (JIT, worker start, lazy init): samples discarded
+      r.cap = Math.min(MAX_CALLS_PER_ROUND, r.p.maxCalls ?? Infinity)
+      await r.time(call, [], Math.min(w.warmup, r.cap), 0n, r.cap) // warm-up: JIT, worker start, lazy init
     } catch (error) {
-      r.error = firstLine(error)
+      r.error = error.na ? error.message : `BROKEN: ${firstLine(error)}`
     }
   }
-
-  const spanNs = BigInt(Math.round((budgetMs * 1e6) / ROUNDS))
-  const minPerRound = Math.ceil(w.minCalls / ROUNDS)
-  for (let round = 0; round < ROUNDS; round++) {
-    // Rotate who goes first so nobody always runs right after the same neighbour
-    // (e.g. the one whose garbage the GC is about to collect).
+  const rounds = w.rounds ?? ROUNDS
+  const spanNs = BigInt(Math.round((budget * 1e6) / rounds))
+  for (let round = 0; round < rounds; round++) {
+    // Rotate who goes first so nobody always runs right after the same neighbour.
     for (let k = 0; k < runs.length; k++) {
       const r = runs[(round + k) % runs.length]
       if (r.error) continue
+      const minPerRound = Math.ceil(w.minCalls / rounds)
+      const cap = r.p.maxCalls ? Math.ceil(r.p.maxCalls / rounds) : MAX_CALLS_PER_ROUND
       try {
-        await time(r, r.samples, minPerRound, spanNs)
+        const c0 = cpuNow()
+        r.calls += await r.time(r.call, r.samples, Math.min(minPerRound, cap), spanNs, cap)
+        r.cpuUs += cpuNow() - c0
       } catch (error) {
-        r.error = firstLine(error) // its samples so far are dropped with it
+        r.error = `BROKEN: ${firstLine(error)}`
       }
     }
   }
-
-  const stats = new Map(runs.filter((r) => !r.error).map((r) => [r.contender, summarize(r.samples)]))
-  const reference = stats.get('syncbridge')?.median
   return runs.map((r) => {
-    if (r.error) return { workload: w.name, contender: r.contender, error: r.error }
-    const s = stats.get(r.contender)
-    const xVsSyncbridge = reference ? Number((s.median / reference).toPrecision(4)) : null
-    return { workload: w.name, contender: r.contender, ...s, xVsSyncbridge }
+    if (r.error) return { workload: w.name, bytes: w.bytes, contender: r.name, error: r.error }
+    return { workload: w.name, bytes: w.bytes, contender: r.name, ...summarize(r.samples), cpuPerCallUs: Number((r.cpuUs / r.calls).toPrecision(3)) }
   })
+}
+
+// deasync runs in its own process (see lib/deasync-child.cjs); its rows join the others.
+function deasyncRows(workloads, budget) {
+  const r = spawnSync(process.execPath, [fileURLToPath(here('lib/deasync-child.cjs')), String(budget), workloads.map((w) => w.id).join(',')], { encoding: 'utf8', timeout: 600_000 })
+  let rows = []
+  try {
+    rows = JSON.parse(r.stdout)
+  } catch {
+    const error = `n/a: ${firstLine(r.stderr || r.error || `exit ${r.status}`)}`
+    rows = workloads.map((w) => ({ workload: w.name, bytes: w.bytes, contender: 'deasync', error }))
+  }
+  for (const w of workloads.filter((w) => w.transfer)) rows.push({ workload: w.name, bytes: w.bytes, contender: 'deasync', error: 'n/a: same thread, nothing to transfer' })
+  return rows
+}
+
+async function latencySection(peerNames, workloads, budget) {
+  const peers = await loadPeers(peerNames.filter((p) => p !== 'deasync'))
+  let deasync = []
+  if (peerNames.includes('deasync')) {
+    log('bench: deasync (own process) ...')
+    deasync = deasyncRows(workloads, budget)
+  }
+  const results = []
+  for (const w of workloads) {
+    log(`bench: ${w.name} ...`)
+    const rows = await benchWorkload(w, peers, budget)
+    rows.push(...deasync.filter((r) => r.workload === w.name))
+    const reference = rows.find((r) => r.contender === 'syncbridge' && !r.error)?.median
+    for (const r of rows) if (!r.error && reference) r.xVsSyncbridge = Number((r.median / reference).toPrecision(4))
+    results.push(...rows)
+  }
+  for (const p of peers) await p.close?.()
+  const list = peers.map(({ name, version, note }) => ({ name, version, note }))
+  if (peerNames.includes('deasync')) list.push({ name: 'deasync', version: versionOf('node_modules/deasync/package.json'), note: 'runs the event loop inside the blocked call (native addon); same thread, nothing copied. Timed in its own process: it hangs when called inside a promise continuation, as this benchmark\'s loop is' })
+  return { peers: list, results }
+}
+
+// Cold start and idle CPU: a fresh process per measurement (bench/lib/probe.mjs).
+function probeSection(peerNames, repeats) {
+  const out = []
+  for (const peer of peerNames) {
+    const runs = []
+    let error
+    for (let i = 0; i < repeats; i++) {
+      const r = spawnSync(process.execPath, [fileURLToPath(here('lib/probe.mjs')), peer], { encoding: 'utf8', timeout: 120_000 })
+      const line = r.stdout.trim().split('\n').pop()
+      try {
+        runs.push(JSON.parse(line))
+      } catch {
+        error = `n/a: ${firstLine(r.stderr || r.error || `exit ${r.status}`)}`
+        break
+      }
+    }
+    if (error) {
+      out.push({ peer, error })
+      continue
+    }
+    const med = (xs) => xs.sort((a, b) => a - b)[xs.length >> 1]
+    out.push({ peer, runs: runs.length, coldMs: Number(med(runs.map((r) => r.coldMs)).toFixed(1)), idleCpuPct: Number(med(runs.map((r) => r.idleCpuPct)).toFixed(3)) })
+    log(`bench: cold start / idle ${peer}: ${JSON.stringify(out.at(-1))}`)
+  }
+  return out
+}
+
+// Scale: 1, 2, 4 calling threads, each with its own bridge, calling a no-op at once.
+async function threadsSection(peerNames, counts, ms) {
+  const out = []
+  for (const peer of peerNames) {
+    for (const n of counts) {
+      const go = new SharedArrayBuffer(8)
+      const flags = new Int32Array(go)
+      const workers = Array.from({ length: n }, () => new Worker(here('lib/thread-caller.mjs'), { workerData: { peer, ms, go } }))
+      const results = workers.map((w) => new Promise((resolve, reject) => { w.once('message', resolve); w.once('error', reject) }))
+      try {
+        const deadline = Date.now() + 60_000
+        while (Atomics.load(flags, 1) < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5))
+        Atomics.store(flags, 0, 1)
+        Atomics.notify(flags, 0)
+        const all = (await Promise.all(results)).flat()
+        const s = summarize(all)
+        out.push({ peer, threads: n, median: s.median, p90: s.p90, callsPerSec: Math.round(all.length / (ms / 1000)) })
+      } catch (error) {
+        out.push({ peer, threads: n, error: `n/a: ${firstLine(error)}` })
+      }
+      await Promise.all(workers.map((w) => w.terminate()))
+      log(`bench: threads ${peer} x${n}: ${JSON.stringify(out.at(-1))}`)
+    }
+  }
+  return out
+}
+
+/** A busy loop on every core, for the "cores are busy" run; returns a function that stops them. */
+function startHogs() {
+  const hogs = Array.from({ length: os.cpus().length }, () => spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }))
+  return () => {
+    for (const h of hogs) h.kill('SIGKILL')
+  }
 }
 
 function machineInfo() {
   const cpus = os.cpus()
   return {
-    node: process.version,
+    runtime,
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
     cpu: cpus[0]?.model ?? 'unknown',
     cpuCount: cpus.length,
@@ -181,52 +275,51 @@ function machineInfo() {
   }
 }
 
-function printTable({ machine, contenders, results }) {
-  const num = (v) => (v >= 1000 ? v.toFixed(0) : v >= 100 ? v.toFixed(1) : v.toFixed(2))
-  const ratio = (x) => (x < 0.1 ? x.toPrecision(2) : x.toFixed(2)) // the in-process floor is ~0.001x
-  const head = ['workload', 'contender', 'calls', 'median', 'p10', 'p90', 'p99', 'x vs syncbridge']
-  const rows = results.map((r) =>
-    r.error
-      ? [r.workload, r.contender, `BROKEN: ${r.error}`]
-      : [r.workload, r.contender, String(r.n), ...[r.median, r.p10, r.p90, r.p99].map(num),
-         r.xVsSyncbridge === null ? '-' : `${ratio(r.xVsSyncbridge)}x`],
-  )
-  // A BROKEN row's message spans the numeric columns, so it does not size them.
-  const widths = head.map((h, i) =>
-    Math.max(h.length, ...rows.map((r) => (i < 2 || r.length > 3 ? r[i].length : 0))),
-  )
-  const line = (cells) =>
-    cells.map((c, i) => (i < 2 || cells.length === 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd()
-
-  console.log(`node ${machine.node} | ${machine.platform} | ${machine.cpu} x ${machine.cpuCount} | load ${machine.loadavg.join(' ')} | ${machine.date}`)
-  console.log(contenders.filter((c) => c.version).map((c) => `${c.name} ${c.version}`).join(', '))
-  console.log(`per-call latency in microseconds, ~${budgetMs} ms per contender per workload over ${ROUNDS} interleaved rounds\n`)
-  console.log(line(head))
-  let previous
-  for (const [i, row] of rows.entries()) {
-    if (previous !== undefined && results[i].workload !== previous) console.log('')
-    previous = results[i].workload
-    console.log(line(row))
-  }
-  for (const note of notes) console.log(`\nnote: ${note}`)
-}
-
-ensureAnchors()
-const contenders = await loadContenders()
+// ---- main ----
+if (isNode) ensurePeers()
+const { table } = await import('./lib/report.mjs')
 const machine = machineInfo()
-const results = []
-for (const w of WORKLOADS) {
-  log(`bench: ${w.name} ...`)
-  results.push(...(await benchWorkload(w, contenders)))
+let stopHogs
+if (flag('hog')) stopHogs = startHogs()
+const latency = await latencySection(selectedPeers, selectedWorkloads, budgetMs)
+stopHogs?.()
+latency.notes = notes
+
+if (!write) {
+  if (asJson) {
+    process.stdout.write(`${JSON.stringify({ machine, config: { budgetMs, rounds: ROUNDS, unit: 'microseconds' }, ...latency }, null, 2)}\n`)
+  } else {
+    console.log(`${machine.runtime} | ${machine.platform} | ${machine.cpu} x ${machine.cpuCount} | load ${machine.loadavg.join(' ')} | ${machine.date}`)
+    console.log(latency.peers.filter((p) => p.version).map((p) => `${p.name} ${p.version}`).join(', '))
+    console.log(`per-call latency in µs, ~${budgetMs} ms per contender per workload over ${ROUNDS} interleaved rounds${flag('hog') ? ', beside a busy loop on every core' : ''}\n`)
+    console.log(table(latency.results, false))
+  }
+  process.exit(0)
 }
 
-if (asJson) {
-  const versions = Object.fromEntries(contenders.filter((c) => c.version).map((c) => [c.name, c.version]))
-  const config = { budgetMs, rounds: ROUNDS, unit: 'microseconds' }
-  process.stdout.write(`${JSON.stringify({ machine, versions, config, notes, results }, null, 2)}\n`)
-} else {
-  printTable({ machine, contenders, results })
-}
-// The contenders' worker threads may keep the event loop alive; the numbers
-// are out (stdout to a file or pipe is synchronous in Node), so leave now.
+// --write: the full set, then docs/benchmarks.md and docs/benchmarks.svg.
+const probePeers = ['plain await', 'syncbridge', 'synckit', 'make-synchronized', 'make-synchronous', 'sync-rpc'] // deasync: no worker to start, nothing idle
+log('bench: cold start and idle CPU (fresh processes) ...')
+const probes = probeSection(probePeers, 5)
+log('bench: calling threads ...')
+const threads = await threadsSection(['syncbridge', 'syncbridge (park only)', 'synckit', 'make-synchronized'], [1, 2, 4], Math.max(300, budgetMs))
+log('bench: beside a CPU hog on every core ...')
+stopHogs = startHogs()
+await new Promise((r) => setTimeout(r, 500))
+const hogPeers = ['floor (spin)', 'floor (park)', 'syncbridge', 'syncbridge (park only)', 'synckit', 'make-synchronized']
+const hog = await latencySection(hogPeers, WORKLOADS.slice(0, 3), budgetMs)
+hog.loadavg = os.loadavg().map((l) => Number(l.toFixed(2)))
+stopHogs()
+log('bench: ablation (before/after of each optimisation) ...')
+const { ablation } = await import('./ablation.mjs')
+const ablations = await ablation(budgetMs)
+log('bench: Bun and Deno ...')
+const { otherRuntimes } = await import('./lib/runtimes.mjs')
+const runtimes = otherRuntimes(Math.max(200, budgetMs / 2))
+// The raw figures first: docs can be re-rendered from them (node bench/lib/render.mjs).
+writeFileSync(here('results.json'), `${JSON.stringify({ machine, budgetMs, latency, probes, threads, hog, ablations, runtimes }, null, 1)}\n`)
+const { writeDocs } = await import('./lib/report.mjs')
+mkdirSync(fileURLToPath(here('../docs')), { recursive: true })
+writeDocs({ machine, budgetMs, latency, probes, threads, hog, ablations, runtimes }, here('../docs/benchmarks.md'), here('../docs/benchmarks.svg'))
+log('bench: wrote docs/benchmarks.md, docs/benchmarks.svg and bench/results.json')
 process.exit(0)

@@ -22,7 +22,9 @@ import {
   Word,
   WorkerState,
   allocateShared,
+  jsonPays,
   readMessage,
+  sizeHintOf,
   viewsOf,
   writeMessage,
   type LibraryFailure,
@@ -104,7 +106,7 @@ interface LiveWorker {
 
 export class ThreadBridge {
   #live: LiveWorker | undefined;
-  readonly #spin = new AdaptiveSpin(defaults.callerSpinMicros);
+  readonly #spin = new AdaptiveSpin(defaults.callerSpinMicros, defaults.wakeSpinMicros);
 
   constructor(private readonly workerOptions: WorkerOptions) {}
 
@@ -112,25 +114,28 @@ export class ThreadBridge {
     const started = performance.now();
     // Vet first: structured clone would silently strip class instances and symbol keys, not just fail.
     let json = true;
+    let sizeHint = 0;
     for (let i = 0; i < args.length; i++) {
+      sizeHint += sizeHintOf(args[i]);
       const crossing = classify(args[i], `argument ${i + 1}`);
       if (typeof crossing === 'string') throw failure(ErrorCodes.CLONE, `${site.label}: ${crossing}.`, site);
-      if (crossing !== Crossing.JSON) json = false;
+      if (crossing !== Crossing.JSON || !jsonPays(args[i])) json = false;
     }
     const live = this.#ensureWorker(site);
     const seq = ++live.seq;
     const { words } = live.views;
     let length: number;
     try {
-      length = writeMessage([seq, op, target, name, args], json, live.views.request, live.port, transferListOf(args));
+      length = writeMessage([seq, op, target, name, args], json, live.views.request, live.port, transferListOf(args), sizeHint);
     } catch (error) {
       throw failure(ErrorCodes.CLONE, `${site.label}: the arguments cannot be sent to the worker (${String(error)}).`, site, error);
     }
     Atomics.store(words, Word.REQUEST_LENGTH, length);
     Atomics.store(words, Word.REQUEST_SEQ, seq);
-    if (Atomics.load(words, Word.WORKER_PARKED) === 1) Atomics.notify(words, Word.REQUEST_SEQ);
+    const wokeWorker = Atomics.load(words, Word.WORKER_PARKED) === 1;
+    if (wokeWorker) Atomics.notify(words, Word.REQUEST_SEQ);
 
-    const outcome = this.#wait(live, seq, settings, started, site);
+    const outcome = this.#wait(live, seq, settings, started, site, wokeWorker);
     drainOutput(live.views);
     if (outcome === 'timed-out') {
       const neverStarted = Atomics.load(words, Word.WORKER_STATE) === WorkerState.STARTING;
@@ -198,7 +203,7 @@ export class ThreadBridge {
     const buffer = allocateShared(layout);
     const { port1, port2 } = new MessageChannel();
     const watch = new MessageChannel();
-    const workerData: WorkerData = { buffer, port: port2, watchPort: watch.port2, layout, spinMicros: defaults.workerSpinMicros };
+    const workerData: WorkerData = { buffer, port: port2, watchPort: watch.port2, layout, spinMicros: defaults.workerSpinMicros, wakeSpinMicros: defaults.wakeSpinMicros };
     const { env, resourceLimits } = this.workerOptions;
     // A loader the caller registered at run time (the `ts-node` command) is added as a flag (loaders.ts).
     const execArgv = this.workerOptions.execArgv ?? defaultExecArgv();
@@ -239,11 +244,11 @@ export class ThreadBridge {
     return next;
   }
 
-  #wait(live: LiveWorker, seq: number, settings: CallSettings, started: number, site: CallSite): 'answered' | 'timed-out' | 'exited' | 'gone' {
+  #wait(live: LiveWorker, seq: number, settings: CallSettings, started: number, site: CallSite, wokeWorker: boolean): 'answered' | 'timed-out' | 'exited' | 'gone' {
     const { words } = live.views;
     const deadline = started + settings.timeout;
     // Spin first: the answer to a quick call arrives before a park/wake cycle would finish.
-    this.#spin.spin(words, Word.SIGNAL, Atomics.load(words, Word.SIGNAL));
+    this.#spin.spin(words, Word.SIGNAL, Atomics.load(words, Word.SIGNAL), wokeWorker);
     if (Atomics.load(words, Word.RESPONSE_SEQ) === seq) return 'answered';
 
     let nextReport = settings.warnAfter > 0 ? started + settings.warnAfter : Infinity;

@@ -18,7 +18,9 @@ import {
   Status,
   Word,
   WorkerState,
+  jsonPays,
   readMessage,
+  sizeHintOf,
   viewsOf,
   writeMessage,
   type Layout,
@@ -39,28 +41,34 @@ export interface WorkerData {
   watchPort: MessagePort;
   layout: Layout;
   spinMicros: number;
+  wakeSpinMicros: number;
 }
 
 // Destructured into module-level constants, so watchPort stays referenced for this thread's lifetime.
-const { buffer, port, watchPort, layout, spinMicros } = workerData as WorkerData;
+const { buffer, port, watchPort, layout, spinMicros, wakeSpinMicros } = workerData as WorkerData;
 void watchPort;
 const views = viewsOf(buffer, layout);
 const { words } = views;
 
-function signalCaller(): void {
+/** True if the caller was parked and had to be woken. */
+function signalCaller(): boolean {
   Atomics.add(words, Word.SIGNAL, 1);
-  if (Atomics.load(words, Word.CALLER_PARKED) === 1) Atomics.notify(words, Word.SIGNAL);
+  if (Atomics.load(words, Word.CALLER_PARKED) !== 1) return false;
+  Atomics.notify(words, Word.SIGNAL);
+  return true;
 }
 
 const output = captureOutput(views, signalCaller);
 let currentSeq = 0;
+/** Whether the last answer had to wake the caller: its next request then comes a wake-up later. */
+let wokeCaller = false;
 let retiring = false;
 
 function respond(seq: number, status: Status, value: unknown, json = false): void {
   let length: number;
   try {
     const transferList = status === Status.OK ? transferListOf([value]) : undefined;
-    length = writeMessage(value === undefined ? [seq, status] : [seq, status, value], json, views.response, port, transferList);
+    length = writeMessage(value === undefined ? [seq, status] : [seq, status, value], json, views.response, port, transferList, sizeHintOf(value));
   } catch (error) {
     // classify() vets values first; this catches what it cannot foresee (e.g. a getter that throws late).
     const failure: LibraryFailure = {
@@ -72,7 +80,7 @@ function respond(seq: number, status: Status, value: unknown, json = false): voi
   output.active = false;
   Atomics.store(words, Word.RESPONSE_LENGTH, length);
   Atomics.store(words, Word.RESPONSE_SEQ, seq);
-  signalCaller();
+  wokeCaller = signalCaller();
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -113,7 +121,7 @@ function finishWithValue(seq: number, result: unknown): void {
   if (typeof crossing === 'string') {
     respond(seq, Status.FAILED, { code: ErrorCodes.CLONE, message: `${crossing}.` } satisfies LibraryFailure);
   } else {
-    respond(seq, Status.OK, result, crossing === Crossing.JSON);
+    respond(seq, Status.OK, result, crossing === Crossing.JSON && jsonPays(result));
   }
 }
 
@@ -169,7 +177,7 @@ process.on('exit', (code) => {
 // process can still exit.
 parentPort?.on('message', () => {});
 
-const spin = new AdaptiveSpin(spinMicros);
+const spin = new AdaptiveSpin(spinMicros, wakeSpinMicros);
 
 /** Often enough for timers and I/O under back-to-back calls; rarely enough to cost little (~1%). */
 const YIELD_EVERY_MS = 10;
@@ -180,7 +188,7 @@ async function serve(): Promise<void> {
   let lastYield = performance.now();
   Atomics.store(words, Word.WORKER_STATE, WorkerState.READY);
   for (;;) {
-    if (Atomics.load(words, Word.REQUEST_SEQ) === handled && !spin.spin(words, Word.REQUEST_SEQ, handled)) {
+    if (Atomics.load(words, Word.REQUEST_SEQ) === handled && !spin.spin(words, Word.REQUEST_SEQ, handled, wokeCaller)) {
       Atomics.store(words, Word.WORKER_PARKED, 1);
       const waiting = Atomics.waitAsync(words, Word.REQUEST_SEQ, handled);
       if (waiting.async) await waiting.value;
