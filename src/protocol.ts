@@ -122,12 +122,9 @@ const LONG_STRING = 2048;
 const POST_ABOVE = 16 * 1024;
 
 /**
- * Whether JSON is the faster encoding for a value classify() found JSON-safe. Not for a long string at the
- * top: JSON.stringify escapes it character by character (230 µs for 60 K characters with some quotes,
- * JSON.parse 44 µs more), where v8 serialization copies it (63 + 33 µs). Nested long strings still take
- * JSON (finding them would cost another walk).
+ * A lower bound of a value's encoded size, known without a walk: long strings and byte buffers. Call it
+ * after classify() has accepted the value (no Proxy, whose traps `instanceof` would run).
  */
-/** A lower bound of a value's encoded size, known without a walk: long strings and byte buffers. */
 export function sizeHintOf(value: unknown): number {
   if (typeof value === 'string') return value.length;
   if (ArrayBuffer.isView(value)) return value.byteLength;
@@ -135,6 +132,12 @@ export function sizeHintOf(value: unknown): number {
   return 0;
 }
 
+/**
+ * Whether JSON is the faster encoding for a value classify() found JSON-safe. Not for a long string at the
+ * top: JSON.stringify escapes it character by character (230 µs for 60 K characters with some quotes,
+ * JSON.parse 44 µs more), where v8 serialization copies it (63 + 33 µs). Nested long strings still take
+ * JSON (finding them would cost another walk).
+ */
 export function jsonPays(value: unknown): boolean {
   return typeof value !== 'string' || value.length <= LONG_STRING;
 }

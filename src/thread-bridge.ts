@@ -116,9 +116,9 @@ export class ThreadBridge {
     let json = true;
     let sizeHint = 0;
     for (let i = 0; i < args.length; i++) {
-      sizeHint += sizeHintOf(args[i]);
       const crossing = classify(args[i], `argument ${i + 1}`);
       if (typeof crossing === 'string') throw failure(ErrorCodes.CLONE, `${site.label}: ${crossing}.`, site);
+      sizeHint += sizeHintOf(args[i]);
       if (crossing !== Crossing.JSON || !jsonPays(args[i])) json = false;
     }
     const live = this.#ensureWorker(site);
