@@ -76,3 +76,15 @@ export function unsupportedWorkerOptions(options: { execArgv?: string[]; resourc
   }
   return undefined;
 }
+
+/**
+ * An environment variable, or undefined when it is unset or cannot be read: Deno without --allow-env throws
+ * on any read of process.env, and a library setting must not make every call fail there.
+ */
+export function readEnv(name: string): string | undefined {
+  try {
+    return typeof process === 'object' ? process.env?.[name] : undefined;
+  } catch {
+    return undefined;
+  }
+}

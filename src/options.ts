@@ -1,6 +1,7 @@
 /** The options users pass, checked once (at syncify() time) so that a mistake fails where it was made. */
 import type { ResourceLimits } from 'node:worker_threads';
 import { defaults, envVars } from './defaults.js';
+import { readEnv } from './environment.js';
 import { ErrorCodes, SyncBridgeError } from './errors.js';
 
 export interface CallOptions {
@@ -35,15 +36,6 @@ export interface CallSettings {
 
 function invalid(message: string): SyncBridgeError {
   return new SyncBridgeError(ErrorCodes.INVALID_ARG, message);
-}
-
-function readEnv(name: string): string | undefined {
-  try {
-    return process.env[name];
-  } catch {
-    // Deno without --allow-env throws on any read of process.env: treat the variable as unset.
-    return undefined;
-  }
 }
 
 function fromEnv(name: string): number | undefined {
