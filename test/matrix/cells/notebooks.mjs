@@ -98,7 +98,10 @@ function checkExecuted(path) {
     let at = 0;
     for (const line of lines) {
       const found = text.indexOf(line, at);
-      if (found < 0) return `cell "${id}": expected ${JSON.stringify(line)} on its ${stream} (in this order), got ${JSON.stringify(text)}`;
+      if (found < 0) {
+        const elsewhere = notebook.cells.filter((c) => c.id !== id && streamText(c, stream).includes(line)).map((c) => c.id);
+        return `cell "${id}": expected ${JSON.stringify(line)} on its ${stream} (in this order), got ${JSON.stringify(text)}${elsewhere.length ? `; it is in cell ${elsewhere.join(', ')}` : '; it is in no cell'}`;
+      }
       at = found + line.length;
     }
   }
@@ -142,5 +145,14 @@ export const cells = [
   group: 'Notebooks',
   name: NAME,
   column,
-  run: (ctx) => runNotebook(ctx, kernel, file),
+  run(ctx) {
+    const outcome = runNotebook(ctx, kernel, file);
+    if (kernel !== 'deno' || outcome.status !== 'fail' || !/on its stdout/.test(outcome.detail)) return outcome;
+    // In full matrix runs, Deno's kernel has now and then left a worker line out of a cell's output that
+    // every run on its own shows (kernel 2.9.6; its stdout forwarding is asynchronous). Under investigation:
+    // one more run, and the first failure is kept in the detail.
+    process.stderr.write(`matrix: notebooks/deno: ${outcome.detail}; running the notebook once more\n`);
+    const again = runNotebook(ctx, kernel, file);
+    return again.status === 'pass' ? { ...again, detail: `passed on a second run; the first: ${outcome.detail}` } : again;
+  },
 }));
