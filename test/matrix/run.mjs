@@ -66,6 +66,8 @@ function packOnce() {
 
 const scratchRoot = mkdtempSync(join(os.tmpdir(), 'syncbridge-matrix-'));
 
+const installedFixtures = new Map();
+
 /** What every cell gets. */
 const ctx = {
   /** The repository's root folder. */
@@ -85,6 +87,15 @@ const ctx = {
     const dest = mkdtempSync(join(scratchRoot, `${name.replaceAll('/', '-')}-`));
     cpSync(join(fixturesDir, name), dest, { recursive: true });
     return dest;
+  },
+  /** A copy of test/matrix/fixtures/<name> with the tarball installed, made once per run and shared by cells. */
+  installedFixture(name) {
+    if (!installedFixtures.has(name)) {
+      const dir = ctx.copyFixture(name);
+      ctx.npmInstall(dir, [ctx.tarball]);
+      installedFixtures.set(name, dir);
+    }
+    return installedFixtures.get(name);
   },
   /** An empty scratch folder. */
   scratch(name = 'cell') {

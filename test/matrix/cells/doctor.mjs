@@ -3,13 +3,7 @@
 // whether a .ts module loads where the runtime can load one.
 const RUNTIMES = ['node20', 'node22', 'node24', 'node26', 'bun', 'deno'];
 
-let project;
-function installedProject(ctx) {
-  if (project) return project;
-  project = ctx.copyFixture('runtime-callers');
-  ctx.npmInstall(project, [ctx.tarball]);
-  return project;
-}
+const installedProject = (ctx) => ctx.installedFixture('runtime-callers');
 
 export const cells = RUNTIMES.map((runtime) => ({
   group: 'Doctor',

@@ -15,13 +15,7 @@ const KINDS = [
   { name: '`.cts` (no loader)', file: 'ts/mod.cts', shape: 'cjs' },
 ];
 
-let project;
-function installedProject(ctx) {
-  if (project) return project;
-  project = ctx.copyFixture('worker-modules');
-  ctx.npmInstall(project, [ctx.tarball]);
-  return project;
-}
+const installedProject = (ctx) => ctx.installedFixture('worker-modules');
 
 function command(ctx, runtime, args) {
   const binary = ctx.runtime(runtime);

@@ -2,13 +2,7 @@
 // reading the environment without --allow-env. A call must work where it can and fail with a typed error
 // naming the fix where it cannot, never with the runtime's raw error. (That calls work with the least grants
 // is the "permission model" row of callers.mjs.)
-let project;
-function installedProject(ctx) {
-  if (project) return project;
-  project = ctx.copyFixture('runtime-callers');
-  ctx.npmInstall(project, [ctx.tarball]);
-  return project;
-}
+const installedProject = (ctx) => ctx.installedFixture('runtime-callers');
 
 function outcome(ctx, command, args) {
   const result = ctx.run(command, args, { cwd: installedProject(ctx), timeout: 60_000 });

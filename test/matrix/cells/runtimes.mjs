@@ -4,15 +4,9 @@
 // reason), never hang. callers.mjs (the "Runtimes" table) shares the installed project and the helpers below.
 export const RUNTIMES = ['node20', 'node22', 'node24', 'node26', 'bun', 'deno'];
 
-const installed = new Map();
 /** The fixture project, copied and installed with the tarball once per matrix run (shared by callers.mjs). */
 export function installedProject(ctx, fixture = 'runtime-callers') {
-  if (!installed.has(fixture)) {
-    const dir = ctx.copyFixture(fixture);
-    ctx.npmInstall(dir, [ctx.tarball]);
-    installed.set(fixture, dir);
-  }
-  return installed.get(fixture);
+  return ctx.installedFixture(fixture);
 }
 
 /** How this runtime runs a script file with arguments. */

@@ -8,13 +8,7 @@ const NODES = ['node20', 'node22', 'node24', 'node26'];
 const TS_NODE_ESM_REGISTER =
   'data:text/javascript,import { register } from "node:module"; import { pathToFileURL } from "node:url"; register("ts-node/esm", pathToFileURL("./"));';
 
-let project;
-function installedProject(ctx) {
-  if (project) return project;
-  project = ctx.copyFixture('typescript-callers');
-  ctx.npmInstall(project, [ctx.tarball]);
-  return project;
-}
+const installedProject = (ctx) => ctx.installedFixture('typescript-callers');
 
 /** Runs one command in the project (or a folder of it); pass when it prints "ok". */
 function check(ctx, runtime, args, { cwd = '', env } = {}) {
