@@ -262,10 +262,10 @@ function typescriptLoaders(report: Pick<DoctorReport, 'runtime'>, notes: string[
       }
     }
   }
-  // ts-node's register() marks the process; a hook registered from code does not reach the worker.
+  // ts-node's register() marks the process; syncbridge passes its hook to the worker as --require (loaders.ts).
   const tsNode = (process as unknown as Record<symbol, unknown>)[Symbol.for('ts-node.register.instance')];
   if (tsNode && !loaders.some((l) => l.name === 'ts-node')) {
-    loaders.push({ name: 'ts-node', via: 'ts-node registered in this process (not through a flag)', inheritedByWorker: false });
+    loaders.push({ name: 'ts-node', via: 'ts-node registered in this process (not through a flag)', inheritedByWorker: 'unknown' });
   }
   const extensions = (Module as unknown as { _extensions?: Record<string, unknown> })._extensions;
   if (extensions?.['.ts'] && !loaders.some((l) => l.name === 'tsx' || l.name === 'ts-node')) {
@@ -277,18 +277,20 @@ function typescriptLoaders(report: Pick<DoctorReport, 'runtime'>, notes: string[
 
 /** What to do when no loader is active and a .ts module does not load. */
 function loaderAdvice(runtime: DoctorReport['runtime'], installed: string[]): string | undefined {
+  if (installed.includes('tsx')) {
+    return 'tsx is installed here but not active: run under it, e.g. NODE_OPTIONS="--import tsx" npx syncbridge doctor (syncbridge replays --import preloads in its worker).';
+  }
   if (installed.includes('ts-node')) {
     return 'ts-node is installed here but not active: run under its loader, e.g. NODE_OPTIONS="--loader ts-node/esm" npx syncbridge doctor.';
   }
-  const tsxNote = installed.includes('tsx') ? " (tsx, installed here, would not help: its hooks do not reach syncbridge's worker)" : '';
   if (runtime.name !== 'node') return undefined; // Bun and Deno always have their own loader
   const [major = 0, minor = 0] = runtime.version.split('.').map(Number);
   if (major < 22 || (major === 22 && minor < 6)) {
-    return `Node 22.18+ loads .ts by itself; on Node ${runtime.version} use ts-node's loader (NODE_OPTIONS="--loader ts-node/esm")${tsxNote}.`;
+    return `Node 22.18+ loads .ts by itself; on Node ${runtime.version} run under tsx (NODE_OPTIONS="--import tsx") or ts-node's loader (NODE_OPTIONS="--loader ts-node/esm").`;
   }
   const flags = [...runtime.execArgv, ...(runtime.nodeOptions ? splitOptions(runtime.nodeOptions) : [])];
-  if (flags.includes('--no-experimental-strip-types')) return `--no-experimental-strip-types turns Node's own TypeScript support off${tsxNote}.`;
-  return `start Node with --experimental-strip-types (the worker inherits the flag)${tsxNote}.`;
+  if (flags.includes('--no-experimental-strip-types')) return `--no-experimental-strip-types turns Node's own TypeScript support off.`;
+  return `start Node with --experimental-strip-types (the worker inherits the flag).`;
 }
 
 /** What the probe says about loaders that are not built in (see TypeScriptLoader.inheritedByWorker). */

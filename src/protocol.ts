@@ -127,8 +127,14 @@ const POST_ABOVE = 16 * 1024;
  */
 export function sizeHintOf(value: unknown): number {
   if (typeof value === 'string') return value.length;
-  if (ArrayBuffer.isView(value)) return value.byteLength;
   if (value instanceof ArrayBuffer) return value.byteLength;
+  // Only a typed array that postMessage copies exactly as v8 serialization would: not a Buffer (it would
+  // arrive as a plain Uint8Array), not a view of part of a larger buffer (the whole buffer would go), not over
+  // shared memory (it would arrive shared, not copied). Those take v8 serialization, which copies the view.
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView) && !Buffer.isBuffer(value)) {
+    const { buffer, byteOffset, byteLength } = value;
+    if (byteOffset === 0 && byteLength === buffer.byteLength && buffer instanceof ArrayBuffer) return byteLength;
+  }
   return 0;
 }
 

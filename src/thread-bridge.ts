@@ -74,8 +74,13 @@ function framesBelowLibrary(): string {
  */
 function diagnoseStartup(execArgv: string[], env: Record<string, string | undefined> | undefined): string | undefined {
   if (detectRuntime().name !== 'node') return undefined;
-  const result = spawnSync(process.execPath, [...execArgv, '-e', '0'], { env: env ?? process.env, encoding: 'utf8', timeout: 10_000 });
-  if (result.status === 0) return undefined;
+  let result;
+  try {
+    result = spawnSync(process.execPath, [...execArgv, '-e', '0'], { env: env ?? process.env, encoding: 'utf8', timeout: 10_000 });
+  } catch {
+    return undefined; // e.g. the permission model without --allow-child-process: no diagnosis, not a raw error
+  }
+  if (result.status === 0 || typeof result.stderr !== 'string') return undefined;
   return result.stderr.trim().split('\n').slice(0, 15).join('\n') || undefined;
 }
 
@@ -102,6 +107,8 @@ interface LiveWorker {
    */
   error?: unknown;
   exitCode?: number;
+  /** The flags the worker was started with, for messages about a worker that failed to start. */
+  execArgv: string[];
 }
 
 export class ThreadBridge {
@@ -152,7 +159,7 @@ export class ThreadBridge {
     if (outcome === 'exited' || outcome === 'gone') {
       const state = Atomics.load(words, Word.WORKER_STATE);
       this.#retire();
-      throw failure(ErrorCodes.WORKER_EXIT, `${site.label}: ${this.#whyGone(state, Atomics.load(words, Word.EXIT_CODE))}`, site);
+      throw failure(ErrorCodes.WORKER_EXIT, `${site.label}: ${this.#whyGone(state, Atomics.load(words, Word.EXIT_CODE), live.execArgv)}`, site);
     }
     let response: Response;
     try {
@@ -206,10 +213,9 @@ export class ThreadBridge {
     const workerData: WorkerData = { buffer, port: port2, watchPort: watch.port2, layout, spinMicros: defaults.workerSpinMicros, wakeSpinMicros: defaults.wakeSpinMicros };
     const { env, resourceLimits } = this.workerOptions;
     // A loader the caller registered at run time (the `ts-node` command) is added as a flag (loaders.ts).
-    const execArgv = this.workerOptions.execArgv ?? defaultExecArgv();
-    let worker: Worker;
-    try {
-      worker = new Worker(__SYNCBRIDGE_WORKER_SOURCE__, {
+    let execArgv = this.workerOptions.execArgv ?? defaultExecArgv();
+    const start = () =>
+      new Worker(__SYNCBRIDGE_WORKER_SOURCE__, {
         eval: true,
         name: 'syncbridge',
         workerData,
@@ -218,6 +224,17 @@ export class ThreadBridge {
         ...(env && { env }),
         ...(resourceLimits && { resourceLimits }),
       });
+    let worker: Worker;
+    try {
+      try {
+        worker = start();
+      } catch (error) {
+        // Flags we added to the caller's own (which Node would inherit as they are) may include per-process
+        // ones that an explicit execArgv may not carry (--stack-size, --max-old-space-size): inherit instead.
+        if ((error as { code?: unknown }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV' || this.workerOptions.execArgv || !execArgv) throw error;
+        execArgv = undefined;
+        worker = start();
+      }
     } catch (error) {
       if ((error as { code?: unknown }).code === 'ERR_ACCESS_DENIED') {
         // Node's permission model (--permission / --experimental-permission) forbids threads unless allowed.
@@ -233,7 +250,7 @@ export class ThreadBridge {
     }
     // The worker must never keep the process alive: a script that makes calls and ends, exits.
     worker.unref();
-    const next: LiveWorker = { worker, views: viewsOf(buffer, layout), buffer, port: port1, watchPort: watch.port1, seq: 0 };
+    const next: LiveWorker = { worker, views: viewsOf(buffer, layout), buffer, port: port1, watchPort: watch.port1, seq: 0, execArgv: execArgv ?? process.execArgv };
     worker.on('error', (error) => {
       next.error = error;
     });
@@ -273,12 +290,11 @@ export class ThreadBridge {
   }
 
   /** Explains a worker that ended during a call, from what it managed to record before it went. */
-  #whyGone(state: number, exitCode: number): string {
+  #whyGone(state: number, exitCode: number, execArgv: string[]): string {
     const lost = "The module's state is lost; the next call starts a fresh worker.";
     if (state === WorkerState.EXITED) return `the worker exited with code ${exitCode} during the call (process.exit() in the worker?). ${lost}`;
     const { resourceLimits } = this.workerOptions;
     if (state === WorkerState.STARTING) {
-      const execArgv = this.workerOptions.execArgv ?? process.execArgv;
       const diagnosis = diagnoseStartup(execArgv, this.workerOptions.env);
       return (
         `the worker failed while starting, before syncbridge's code ran: a --require/--import preload or loader in its ` +

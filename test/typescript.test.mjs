@@ -109,6 +109,21 @@ test('ts-node registered in-process (the `ts-node` command, no flags) is carried
   assert.equal(result.stdout.trim(), '2 true');
 });
 
+test('with ts-node registered in-process, a per-process flag of the caller (--stack-size) does not stop the worker from starting', () => {
+  // Adding --require to the caller's flags makes an explicit execArgv, which Node checks and refuses for
+  // per-process flags; the caller's flags are then inherited as they are, and plain calls work.
+  const fakeTsNode = file('fake-ts-node/node_modules/ts-node/dist/index.js');
+  const result = runScript(
+    `import { createRequire } from 'node:module';
+     import { runSync } from ${JSON.stringify(libraryUrl)};
+     createRequire(import.meta.url)(${JSON.stringify(fakeTsNode)});
+     console.log(runSync(async (a, b) => a + b, 2, 3));`,
+    { args: ['--stack-size=2000'] },
+  );
+  assert.equal(result.status, 0, result.stderr);
+  assert.equal(result.stdout.trim(), '5');
+});
+
 test('a ".js" name for a .ts file (the TypeScript convention) that nothing maps says which .ts file is there', () => {
   const m = syncify(new URL('./esm.js', ts('esm.ts')), { execArgv: [], timeout: 10_000 });
   assertBridgeError(() => m.add(1, 2), ErrorCodes.MODULE, /Cannot find module/, /There is .*esm\.ts: TypeScript's "\.js" names map to "\.ts" files only under a loader/, /run your program under tsx/);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { syncify, ErrorCodes } from 'syncbridge';
+import { syncify, runSync, ErrorCodes } from 'syncbridge';
 import { assertBridgeError, fixture } from './helpers.mjs';
 
 const m = syncify(fixture('esm-module.mjs'));
@@ -94,4 +94,36 @@ test('a return value that cannot cross fails with ERR_SYNCBRIDGE_CLONE, and the 
   assertBridgeError(() => m.returnFunction(), ErrorCodes.CLONE, /the return value → nested\.callback is a function/);
   assertBridgeError(() => m.returnClassInstance(), ErrorCodes.CLONE, /the return value is an instance of Secret/);
   assert.equal(m.add(1, 1), 2);
+});
+
+// Payloads of 16 KiB and more take another encoding (posted with the native structured clone): what arrives
+// must not depend on the size.
+test('large Buffers stay Buffers, in both directions', () => {
+  const back = m.echo(Buffer.alloc(20_000, 7));
+  assert.ok(Buffer.isBuffer(back), 'an argument Buffer came back as a plain Uint8Array');
+  assert.equal(back.length, 20_000);
+  assert.equal(runSync((bytes) => Buffer.isBuffer(bytes), Buffer.alloc(20_000)), true, 'the worker got a plain Uint8Array');
+  const made = runSync(async (n) => Buffer.alloc(n, 1), 20_000);
+  assert.ok(Buffer.isBuffer(made), 'a returned Buffer arrived as a plain Uint8Array');
+});
+
+test('a large view of part of a bigger buffer sends its own bytes, not the whole buffer', () => {
+  const big = new Uint8Array(10_000_000);
+  big[5] = 42;
+  const [length, first, bufferBytes] = runSync((view) => [view.length, view[0], view.buffer.byteLength], big.subarray(5, 20_005));
+  assert.equal(length, 20_000);
+  assert.equal(first, 42);
+  // The view may sit in the received message's own memory, but the caller's other ~10 MB did not go along.
+  assert.ok(bufferBytes < 100_000, `the worker's view sits on a ${bufferBytes}-byte buffer`);
+});
+
+test('a large typed array over a SharedArrayBuffer arrives as a copy, not as shared memory', () => {
+  const shared = new Uint8Array(new SharedArrayBuffer(20_000));
+  const seen = runSync((view) => {
+    const isShared = view.buffer instanceof SharedArrayBuffer;
+    view[0] = 99; // must not reach the caller's memory
+    return isShared;
+  }, shared);
+  assert.equal(seen, false);
+  assert.equal(shared[0], 0);
 });
