@@ -163,7 +163,8 @@ async function replay(specifier: string): Promise<void> {
       ErrorCodes.MODULE,
       `The caller's preload --import ${specifier} failed when the worker ran it (the worker runs the caller's --import modules, ` +
         `as Node does not for eval'd workers): ${error instanceof Error ? error.message : String(error)}. ` +
-        'Pass the execArgv option without it if the worker does not need it.',
+        'If the worker does not need it, leave it out of the execArgv option, or, when it comes from NODE_OPTIONS, ' +
+        'pass an env option whose NODE_OPTIONS lacks it (the worker reads NODE_OPTIONS from its own environment).',
       error,
     );
   }
