@@ -18,7 +18,10 @@ const versionDefine = { __SYNCBRIDGE_VERSION__: JSON.stringify(version) };
 const worker = await build({ ...common, entryPoints: [path.join(root, 'src/worker/main.ts')], format: 'cjs', write: false });
 const workerSource = worker.outputFiles[0].text;
 
-for (const [format, file] of [['esm', 'index.mjs'], ['cjs', 'index.cjs']]) {
+for (const [format, file] of [
+  ['esm', 'index.mjs'],
+  ['cjs', 'index.cjs'],
+]) {
   await build({
     ...common,
     entryPoints: [path.join(root, 'src/index.ts')],

@@ -46,7 +46,11 @@ function parseArgs(argv) {
   for (const arg of argv) {
     const match = /^--([a-z-]+)=(\d+)$/.exec(arg);
     if (!match || !(match[1] in defaults)) {
-      console.error(`soak: unknown or malformed argument ${JSON.stringify(arg)}. Flags (numbers): ${Object.keys(defaults).map((k) => `--${k}=`).join(' ')}`);
+      console.error(
+        `soak: unknown or malformed argument ${JSON.stringify(arg)}. Flags (numbers): ${Object.keys(defaults)
+          .map((k) => `--${k}=`)
+          .join(' ')}`,
+      );
       process.exit(2);
     }
     options[match[1]] = Number(match[2]);
@@ -235,7 +239,10 @@ async function phaseCycles(total) {
   }
   const before = await settledReading(0);
   const createdBefore = workersCreated;
-  log(`phase B: ${int(total)} cycles of neverSettles() with timeout ${options.timeout} ms, then ok(n); ` + (yieldEvery ? `event loop turns every ${yieldEvery} cycles` : 'the event loop never turns during the phase'));
+  log(
+    `phase B: ${int(total)} cycles of neverSettles() with timeout ${options.timeout} ms, then ok(n); ` +
+      (yieldEvery ? `event loop turns every ${yieldEvery} cycles` : 'the event loop never turns during the phase'),
+  );
   const started = performance.now();
   const step = Math.max(1, Math.floor(total / 10));
   let failed = 0;
@@ -255,7 +262,18 @@ async function phaseCycles(total) {
   const seconds = (performance.now() - started) / 1000;
   const created = workersCreated - createdBefore;
   const after = await settledReading(before.threads);
-  return { name: 'B: timeout+recover', count: total, errors: failed, seconds, perSecond: total / seconds, before, after, peakThreads, peakRss, workersCreated: created };
+  return {
+    name: 'B: timeout+recover',
+    count: total,
+    errors: failed,
+    seconds,
+    perSecond: total / seconds,
+    before,
+    after,
+    peakThreads,
+    peakRss,
+    workersCreated: created,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------- report
@@ -290,10 +308,24 @@ function check(phase) {
 
 function printSummary(phases) {
   log('');
-  log(`summary — node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, ${new Date().toISOString()}, syncbridge ${revision()}`);
+  log(
+    `summary — node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, ${new Date().toISOString()}, syncbridge ${revision()}`,
+  );
   const load = (l) => l.map((x) => x.toFixed(2)).join(' ');
   log(`load average (1/5/15 min) at start ${load(loadBefore)}, at end ${load(os.loadavg())}: calls/s are lower when other processes share the cores`);
-  const head = ['phase', 'count', 'seconds', 'per s', 'rss before → after (Δ MiB)', 'heap before → after (Δ MiB)', 'worker heap (Δ MiB)', 'fds', 'threads', 'Worker/MessagePort handles', 'settle'];
+  const head = [
+    'phase',
+    'count',
+    'seconds',
+    'per s',
+    'rss before → after (Δ MiB)',
+    'heap before → after (Δ MiB)',
+    'worker heap (Δ MiB)',
+    'fds',
+    'threads',
+    'Worker/MessagePort handles',
+    'settle',
+  ];
   const rows = phases.map((p) => [
     p.name,
     int(p.count),
@@ -314,10 +346,14 @@ function printSummary(phases) {
   for (const row of rows) log(line(row));
   for (const p of phases) {
     if (p.peakThreads !== undefined) {
-      log(`${p.name}: ${int(p.workersCreated)} Worker threads started (bridge workers and watchdogs); during the phase at most ${p.peakThreads} OS threads (${signed(p.peakThreads - p.before.threads)}) and RSS at most ${mib(p.peakRss)} (${signedMib(p.peakRss - p.before.rss)} MiB)`);
+      log(
+        `${p.name}: ${int(p.workersCreated)} Worker threads started (bridge workers and watchdogs); during the phase at most ${p.peakThreads} OS threads (${signed(p.peakThreads - p.before.threads)}) and RSS at most ${mib(p.peakRss)} (${signedMib(p.peakRss - p.before.rss)} MiB)`,
+      );
     }
   }
-  log(`bounds on growth per phase: RSS ≤ ${mib(bounds.rssCalls)} (A) and ${mib(bounds.rssCycles)} (B), heap (each isolate) ≤ ${mib(bounds.heap)}, fds ≤ ${bounds.fds}, threads ≤ ${bounds.threads}, live Worker and MessagePort handles ≤ 0 (or one watchdog more)`);
+  log(
+    `bounds on growth per phase: RSS ≤ ${mib(bounds.rssCalls)} (A) and ${mib(bounds.rssCycles)} (B), heap (each isolate) ≤ ${mib(bounds.heap)}, fds ≤ ${bounds.fds}, threads ≤ ${bounds.threads}, live Worker and MessagePort handles ≤ 0 (or one watchdog more)`,
+  );
   for (const message of problems) log(`problem: ${message}`);
   for (const p of phases) for (const message of p.exceeded) log(`FAIL ${p.name}: ${message}`);
 }
@@ -336,21 +372,23 @@ log(
     options,
     bounds,
     problems,
-    phases: phases.map(({ name, count, errors, seconds, perSecond, before, after, growth, exceeded, ok: phaseOk, peakThreads, peakRss, workersCreated: created }) => ({
-      name,
-      count,
-      errors,
-      seconds,
-      perSecond,
-      before,
-      after,
-      growth,
-      exceeded,
-      ok: phaseOk,
-      peakThreads,
-      peakRss,
-      workersCreated: created,
-    })),
+    phases: phases.map(
+      ({ name, count, errors, seconds, perSecond, before, after, growth, exceeded, ok: phaseOk, peakThreads, peakRss, workersCreated: created }) => ({
+        name,
+        count,
+        errors,
+        seconds,
+        perSecond,
+        before,
+        after,
+        growth,
+        exceeded,
+        ok: phaseOk,
+        peakThreads,
+        peakRss,
+        workersCreated: created,
+      }),
+    ),
   })}`,
 );
 process.exitCode = ok ? 0 : 1;

@@ -47,7 +47,8 @@ function parse(args: string[]): { command: 'help' | 'version' | 'doctor'; json: 
     else if (callsMatch) {
       const value = callsMatch[1] ?? rest[++i];
       calls = Number(value);
-      if (!Number.isInteger(calls) || calls < 1 || calls > 1_000_000) throw new UsageError(`--calls needs a whole number from 1 to 1000000; got ${value ?? 'nothing'}.`);
+      if (!Number.isInteger(calls) || calls < 1 || calls > 1_000_000)
+        throw new UsageError(`--calls needs a whole number from 1 to 1000000; got ${value ?? 'nothing'}.`);
     } else throw new UsageError(`unknown option "${arg}" for doctor.`);
   }
   return { command, json, calls };

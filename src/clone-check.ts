@@ -96,7 +96,19 @@ const builtins = new Map<object, 'map' | 'set' | 'indexed' | 'leaf'>([
   [DataView.prototype, 'indexed'],
   [Buffer.prototype, 'indexed'],
 ]);
-for (const TypedArray of [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array]) {
+for (const TypedArray of [
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+]) {
   builtins.set(TypedArray.prototype, 'indexed');
 }
 
@@ -260,7 +272,8 @@ export function classify(root: unknown, label: string): Classification {
               for (let k = 0; k < length; k++) {
                 reading = k;
                 const child = array[k];
-                if (child === undefined) json = false; // JSON would write null
+                if (child === undefined)
+                  json = false; // JSON would write null
                 else push(child, i, k);
               }
             } else {
@@ -298,7 +311,8 @@ export function classify(root: unknown, label: string): Classification {
           for (const key of Object.keys(object)) {
             reading = key;
             const child = (object as Record<string, unknown>)[key];
-            if (child === undefined) json = false; // JSON would drop the key
+            if (child === undefined)
+              json = false; // JSON would drop the key
             else push(child, i, key);
           }
           break;

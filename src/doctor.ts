@@ -306,7 +306,7 @@ function settleInheritance(typescript: DoctorReport['typescript']): void {
   if (!probe.loaded && loaders.some((l) => l.name === 'tsx')) {
     typescript.hint =
       "tsx is preloaded here, yet the .ts module did not load in syncbridge's worker, which replays --import preloads " +
-      "and registers tsx through tsx/esm/api: check that the tsx package is installed where the program runs. " +
+      'and registers tsx through tsx/esm/api: check that the tsx package is installed where the program runs. ' +
       "Node 22.18+ loads plain .ts itself; on older Node, ts-node's loader (--loader ts-node/esm) works too.";
   }
 }
@@ -336,7 +336,9 @@ function whyWorkersFail(report: Pick<DoctorReport, 'permissions'>, step: string,
   }
   if (step === 'values') return `some values do not cross: ${failedValues.join(', ')}`;
   if (model === 'deno' && Object.values(granted).includes(false)) {
-    return `the ${step} check failed under Deno's permissions (denied: ${Object.keys(granted).filter((k) => !granted[k]).join(', ')})`;
+    return `the ${step} check failed under Deno's permissions (denied: ${Object.keys(granted)
+      .filter((k) => !granted[k])
+      .join(', ')})`;
   }
   return step === 'start' ? 'no worker could start, or it could not answer' : `the ${step} check failed`;
 }

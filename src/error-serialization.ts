@@ -135,7 +135,10 @@ export function decodeThrown(encoded: EncodedThrown, callerFrames?: string): unk
   const Class = classFor(encoded.base, encoded.className);
   const error: Error =
     encoded.base === 'AggregateError'
-      ? new (Class as unknown as typeof AggregateError)((encoded.errors ?? []).map((e) => decodeThrown(e)), encoded.message)
+      ? new (Class as unknown as typeof AggregateError)(
+          (encoded.errors ?? []).map((e) => decodeThrown(e)),
+          encoded.message,
+        )
       : new (Class as unknown as typeof Error)(encoded.message);
   const hidden = (value: unknown) => ({ value, writable: true, configurable: true, enumerable: false });
   if (error.name !== encoded.name) Object.defineProperty(error, 'name', hidden(encoded.name));

@@ -47,10 +47,7 @@ function describe(value: unknown): string {
 
 function checkScheme(url: URL): string {
   if (url.protocol === 'file:' || url.protocol === 'node:' || url.protocol === 'data:') return url.href;
-  throw new SyncBridgeError(
-    ErrorCodes.INVALID_ARG,
-    `syncify() can load file:, node: and data: modules; got a ${url.protocol} URL (${url.href}).`,
-  );
+  throw new SyncBridgeError(ErrorCodes.INVALID_ARG, `syncify() can load file:, node: and data: modules; got a ${url.protocol} URL (${url.href}).`);
 }
 
 /** A bare package name, resolved from the current directory as `import` would from a file there. */

@@ -4,7 +4,7 @@
  * (protocol.ts) with a bounded spin, then Atomics.wait in slices, so it can also drain output, notice a
  * dead worker, time out and report long waits.
  */
-import { spawnSync } from 'node:child_process';
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { classify, Crossing } from './clone-check.js';
 import { defaults } from './defaults.js';
@@ -74,7 +74,7 @@ function framesBelowLibrary(): string {
  */
 function diagnoseStartup(execArgv: string[], env: Record<string, string | undefined> | undefined): string | undefined {
   if (detectRuntime().name !== 'node') return undefined;
-  let result;
+  let result: SpawnSyncReturns<string>;
   try {
     result = spawnSync(process.execPath, [...execArgv, '-e', '0'], { env: env ?? process.env, encoding: 'utf8', timeout: 10_000 });
   } catch {
@@ -210,7 +210,14 @@ export class ThreadBridge {
     const buffer = allocateShared(layout);
     const { port1, port2 } = new MessageChannel();
     const watch = new MessageChannel();
-    const workerData: WorkerData = { buffer, port: port2, watchPort: watch.port2, layout, spinMicros: defaults.workerSpinMicros, wakeSpinMicros: defaults.wakeSpinMicros };
+    const workerData: WorkerData = {
+      buffer,
+      port: port2,
+      watchPort: watch.port2,
+      layout,
+      spinMicros: defaults.workerSpinMicros,
+      wakeSpinMicros: defaults.wakeSpinMicros,
+    };
     const { env, resourceLimits } = this.workerOptions;
     // A loader the caller registered at run time (the `ts-node` command) is added as a flag (loaders.ts).
     let execArgv = this.workerOptions.execArgv ?? defaultExecArgv();
@@ -250,7 +257,15 @@ export class ThreadBridge {
     }
     // The worker must never keep the process alive: a script that makes calls and ends, exits.
     worker.unref();
-    const next: LiveWorker = { worker, views: viewsOf(buffer, layout), buffer, port: port1, watchPort: watch.port1, seq: 0, execArgv: execArgv ?? process.execArgv };
+    const next: LiveWorker = {
+      worker,
+      views: viewsOf(buffer, layout),
+      buffer,
+      port: port1,
+      watchPort: watch.port1,
+      seq: 0,
+      execArgv: execArgv ?? process.execArgv,
+    };
     worker.on('error', (error) => {
       next.error = error;
     });
@@ -261,7 +276,14 @@ export class ThreadBridge {
     return next;
   }
 
-  #wait(live: LiveWorker, seq: number, settings: CallSettings, started: number, site: CallSite, wokeWorker: boolean): 'answered' | 'timed-out' | 'exited' | 'gone' {
+  #wait(
+    live: LiveWorker,
+    seq: number,
+    settings: CallSettings,
+    started: number,
+    site: CallSite,
+    wokeWorker: boolean,
+  ): 'answered' | 'timed-out' | 'exited' | 'gone' {
     const { words } = live.views;
     const deadline = started + settings.timeout;
     // Spin first: the answer to a quick call arrives before a park/wake cycle would finish.

@@ -12,8 +12,5 @@ export interface NotCallable<Name extends string> {
  * `(...a) => R`. `then` is left out on purpose, so that a syncified module is never mistaken for a promise.
  */
 export type Syncified<T> = {
-  readonly [K in keyof T as K extends 'then' ? never : K]: T[K] extends (...args: infer A) => infer R
-    ? (...args: A) => Awaited<R>
-    : NotCallable<K & string>;
+  readonly [K in keyof T as K extends 'then' ? never : K]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Awaited<R> : NotCallable<K & string>;
 };
-

@@ -18,7 +18,7 @@ function deno(t) {
   }
 }
 
-test('Deno: the worker\'s console.log/console.error reach the caller\'s process.stdout/stderr', (t) => {
+test("Deno: the worker's console.log/console.error reach the caller's process.stdout/stderr", (t) => {
   const binary = deno(t);
   if (!binary) return;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'syncbridge-deno-'));
@@ -39,7 +39,11 @@ runSync(async () => {
 });
 `,
   );
-  const result = spawnSync(binary, ['run', '-A', script], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1', DENO_DIR: path.join(dir, 'deno-dir') } });
+  const result = spawnSync(binary, ['run', '-A', script], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, NO_COLOR: '1', DENO_DIR: path.join(dir, 'deno-dir') },
+  });
   fs.rmSync(dir, { recursive: true, force: true });
   assert.equal(result.status, 0, result.stderr);
   assert.equal(result.stdout, '[caller stdout] log formatted { a: 1 }\n[caller stdout] write\n');

@@ -58,7 +58,10 @@ function assertSaneReport(report, result) {
   }
   if (!w.works) {
     assert.ok(w.reason, 'a strategy that does not work says why');
-    assert.ok(w.checks.some((c) => !c.ok && c.error?.message), 'and which check failed, with the error');
+    assert.ok(
+      w.checks.some((c) => !c.ok && c.error?.message),
+      'and which check failed, with the error',
+    );
   }
   assert.equal(typeof report.typescript.probe.loaded, 'boolean');
   if (!report.typescript.probe.loaded) assert.ok(report.typescript.probe.error?.message || report.typescript.probe.skipped);
@@ -128,7 +131,10 @@ test('doctor exits non-zero when no strategy works: the permission model without
   const w = worker(report);
   assert.equal(w.works, false);
   assert.match(w.reason, /--allow-worker/);
-  assert.deepEqual(w.checks.map((c) => [c.name, c.ok]), [['start', false]]);
+  assert.deepEqual(
+    w.checks.map((c) => [c.name, c.ok]),
+    [['start', false]],
+  );
   assert.equal(w.checks[0].error.code, 'ERR_SYNCBRIDGE_UNSUPPORTED');
   assert.match(report.typescript.probe.skipped, /no worker could start/);
 
@@ -195,7 +201,10 @@ test('doctor reports a TypeScript loader preloaded through NODE_OPTIONS, and a b
       assert.match(report.typescript.hint, /check that the tsx package is installed/);
     }
     assert.deepEqual(report.runtime.preloads, [{ flag: '--import', module: preload, from: 'NODE_OPTIONS', runsInWorker: true }]);
-    assert.ok(report.notes.some((n) => n.startsWith("--import preloads are replayed in syncbridge's worker")), report.notes.join('\n'));
+    assert.ok(
+      report.notes.some((n) => n.startsWith("--import preloads are replayed in syncbridge's worker")),
+      report.notes.join('\n'),
+    );
     assert.deepEqual(report.typescript.installedNotActive, []);
     assert.match(report.callDefaults.problem, /SYNCBRIDGE_TIMEOUT="soon"/);
   } finally {

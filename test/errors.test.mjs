@@ -41,7 +41,7 @@ test('an AggregateError keeps its errors', () => {
   assert.equal(error.errors[1].message, 'second');
 });
 
-test('the cause chain crosses, with each cause\'s code', () => {
+test("the cause chain crosses, with each cause's code", () => {
   const error = thrownBy(() => m.throwWithCause());
   assert.equal(error.message, 'could not save');
   assert.ok(error.cause instanceof Error);
@@ -59,20 +59,26 @@ test('a custom error class keeps its name, constructor name and properties', () 
   assert.match(String(error), /^HttpError: user 7 not found/);
 });
 
-test('the stack shows the worker\'s frames, then the caller\'s call site', function callerFrame() {
+test("the stack shows the worker's frames, then the caller's call site", function callerFrame() {
   const error = thrownBy(() => m.throwTypeError());
   const stack = error.stack;
   const worker = stack.indexOf('errors.mjs');
   const caller = stack.indexOf('errors.test.mjs');
   assert.ok(worker > 0, `worker frame missing:\n${stack}`);
   assert.ok(caller > worker, `caller frame must follow the worker frames:\n${stack}`);
-  assert.doesNotMatch(stack, /\[worker eval\]/, 'no frames of syncbridge\'s own worker code');
+  assert.doesNotMatch(stack, /\[worker eval\]/, "no frames of syncbridge's own worker code");
   assert.match(stack.split('\n')[0], /^TypeError: wrong type/);
 });
 
 test('a thrown non-Error value is rethrown as it was', () => {
-  assert.equal(thrownBy(() => m.throwString()), 'just a string');
-  assert.deepStrictEqual(thrownBy(() => m.throwObject()), { reason: 'plain object', retry: true });
+  assert.equal(
+    thrownBy(() => m.throwString()),
+    'just a string',
+  );
+  assert.deepStrictEqual(
+    thrownBy(() => m.throwObject()),
+    { reason: 'plain object', retry: true },
+  );
 });
 
 test('a thrown value that cannot cross becomes ERR_SYNCBRIDGE_CLONE', () => {
@@ -93,7 +99,7 @@ test('library errors are SyncBridgeErrors with stable codes, whichever build cre
   assert.ok(!(new Error('x') instanceof SyncBridgeError));
 });
 
-test('a library error\'s stack starts at the caller\'s line', () => {
+test("a library error's stack starts at the caller's line", () => {
   const error = thrownBy(() => runSync(42));
   assert.equal(error.code, ErrorCodes.INVALID_ARG);
   assert.match(error.stack.split('\n')[1], /errors\.test\.mjs/);

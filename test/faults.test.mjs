@@ -64,7 +64,7 @@ test('a worker that runs out of memory under resourceLimits fails the call with 
   assert.equal(limited.ok(), 'ok', 'a fresh worker serves the next call');
 });
 
-test('a preload that throws before the worker starts fails the call with the preload\'s error, not a hang', () => {
+test("a preload that throws before the worker starts fails the call with the preload's error, not a hang", () => {
   const preload = fileURLToPath(fixture('throwing-preload.cjs'));
   const broken = syncify(fixture('faults.mjs'), { execArgv: ['--require', preload], timeout: 5_000 });
   assertBridgeError(() => broken.ok(), ErrorCodes.WORKER_EXIT, /failed while starting/, /the preload exploded/);

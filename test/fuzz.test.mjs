@@ -59,13 +59,12 @@ function defineValue(object, key, value) {
 // - SharedArrayBuffer itself (refused, see the poisons), but a typed array *over* one is copied: generated.
 // ---------------------------------------------------------------------------------------------------------
 
-const keyArb = fc
-  .oneof(
-    fc.constantFrom('a', 'b', 'x1', '_', '$', 'constructor', '__proto__', 'toJSON', 'get', 'length', 'then'),
-    fc.constantFrom('0', '1', '4294967295', '-0', '', ' ', 'a b', 'é', '日本', '\ud800', '😀', 'get("k")', '<Set item 0>', '.x'),
-    fc.string({ maxLength: 8 }),
-    fc.string({ unit: 'binary', maxLength: 6 }),
-  );
+const keyArb = fc.oneof(
+  fc.constantFrom('a', 'b', 'x1', '_', '$', 'constructor', '__proto__', 'toJSON', 'get', 'length', 'then'),
+  fc.constantFrom('0', '1', '4294967295', '-0', '', ' ', 'a b', 'é', '日本', '\ud800', '😀', 'get("k")', '<Set item 0>', '.x'),
+  fc.string({ maxLength: 8 }),
+  fc.string({ unit: 'binary', maxLength: 6 }),
+);
 
 const stringArb = fc.oneof(fc.string({ maxLength: 20 }), fc.string({ unit: 'binary', maxLength: 20 }), fc.string({ unit: 'grapheme', maxLength: 10 }));
 
@@ -145,12 +144,10 @@ const { value: cloneableArb, container: containerArb } = fc.letrec((tie) => ({
     fc.array(fc.tuple(fc.oneof(primitiveArb, tie('value')), tie('value')), { maxLength: 4, size: '+1' }).map((entries) => new Map(entries)),
     fc.array(tie('value'), { maxLength: 4, size: '+1' }).map((items) => new Set(items)),
     // An array with named properties next to its elements (only structured clone keeps them).
-    fc
-      .tuple(fc.array(tie('value'), { maxLength: 3 }), fc.array(fc.tuple(keyArb, tie('value')), { minLength: 1, maxLength: 2 }))
-      .map(([items, props]) => {
-        for (const [key, value] of props) if (isNamedArrayKey(key)) defineValue(items, key, value);
-        return items;
-      }),
+    fc.tuple(fc.array(tie('value'), { maxLength: 3 }), fc.array(fc.tuple(keyArb, tie('value')), { minLength: 1, maxLength: 2 })).map(([items, props]) => {
+      for (const [key, value] of props) if (isNamedArrayKey(key)) defineValue(items, key, value);
+      return items;
+    }),
   ),
 }));
 
@@ -456,7 +453,10 @@ test('named properties of an array arrive, in both directions', () => {
   const items = [1];
   items.extra = 2;
   assertArrivedEqual(m.echo({ items }), { items });
-  assertArrivedEqual(runSync(() => Object.assign([1], { extra: 2 })), items);
+  assertArrivedEqual(
+    runSync(() => Object.assign([1], { extra: 2 })),
+    items,
+  );
 });
 
 test('a function, class instance or symbol key on an array is refused with its path, not dropped', () => {
@@ -486,7 +486,10 @@ test('subclasses of Array and of typed arrays are refused, naming the built-in t
   class Items extends Array {}
   class Bytes extends Uint8Array {}
   assertRefused(() => m.echo({ items: Items.from([1]) }), 'argument 1 → items is an instance of Items, a subclass of Array; it would arrive as a plain Array');
-  assertRefused(() => m.echo({ bytes: new Bytes(2) }), 'argument 1 → bytes is an instance of Bytes, a subclass of Uint8Array; it would arrive as a plain Uint8Array');
+  assertRefused(
+    () => m.echo({ bytes: new Bytes(2) }),
+    'argument 1 → bytes is an instance of Bytes, a subclass of Uint8Array; it would arrive as a plain Uint8Array',
+  );
 });
 
 test('own properties that structured clone would drop from a Map or a small typed array are refused', () => {

@@ -15,7 +15,17 @@ test('worker output appears before the call returns, in order, even when the cal
   assert.equal(result.status, 0, result.stderr);
   assert.equal(
     result.stdout,
-    ['caller: before', 'first: log 1', 'first: write 2', 'first: log 4 after await', 'caller: got first: done', 'second: log 1', 'second: write 2', 'second: log 4 after await', ''].join('\n'),
+    [
+      'caller: before',
+      'first: log 1',
+      'first: write 2',
+      'first: log 4 after await',
+      'caller: got first: done',
+      'second: log 1',
+      'second: write 2',
+      'second: log 4 after await',
+      '',
+    ].join('\n'),
   );
   assert.equal(result.stderr, 'first: error 3\nsecond: error 3\n');
 });

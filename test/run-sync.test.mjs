@@ -8,19 +8,28 @@ test('runs an async function with its arguments and returns the awaited result',
     runSync(async (a, b) => a + b, 1, 2),
     3,
   );
-  assert.deepStrictEqual(runSync(async (map) => [...map.keys()], new Map([['a', 1]])), ['a']);
-  assert.equal(runSync(() => 'sync functions work too'), 'sync functions work too');
+  assert.deepStrictEqual(
+    runSync(async (map) => [...map.keys()], new Map([['a', 1]])),
+    ['a'],
+  );
+  assert.equal(
+    runSync(() => 'sync functions work too'),
+    'sync functions work too',
+  );
 });
 
 test('the function can import what it needs', () => {
-  const text = runSync(async (file) => {
-    const { readFile } = await import('node:fs/promises');
-    return readFile(file, 'utf8');
-  }, new URL(import.meta.url).pathname);
+  const text = runSync(
+    async (file) => {
+      const { readFile } = await import('node:fs/promises');
+      return readFile(file, 'utf8');
+    },
+    new URL(import.meta.url).pathname,
+  );
   assert.match(text, /the function can import what it needs/);
 });
 
-test('a function that uses a variable of the caller\'s scope fails with an error naming it', () => {
+test("a function that uses a variable of the caller's scope fails with an error naming it", () => {
   const apiKey = 'secret';
   const error = assertBridgeError(
     () => runSync(async () => apiKey.length),
@@ -30,10 +39,14 @@ test('a function that uses a variable of the caller\'s scope fails with an error
     /runSync\(\(apiKey\) => \.\.\., apiKey\)/,
   );
   assert.ok(error.cause instanceof ReferenceError);
-  assert.equal(runSync(async (key) => key.length, apiKey), 6, 'passing it as an argument works');
+  assert.equal(
+    runSync(async (key) => key.length, apiKey),
+    6,
+    'passing it as an argument works',
+  );
 });
 
-test('a ReferenceError from a module the function imports is the user\'s error, not a closure error', () => {
+test("a ReferenceError from a module the function imports is the user's error, not a closure error", () => {
   assert.throws(
     () =>
       runSync(async () => {
@@ -64,7 +77,10 @@ test('runSync.with() applies options such as timeout', () => {
   assertBridgeError(() => quick(() => new Promise(() => {})), ErrorCodes.TIMEOUT, /did not finish within 200 ms/);
   // The next call (same worker bridge) starts a fresh worker: without the 200 ms limit, which a worker start
   // alone can exceed on a loaded 2-core machine.
-  assert.equal(runSync(async () => 'next call works'), 'next call works');
+  assert.equal(
+    runSync(async () => 'next call works'),
+    'next call works',
+  );
   assertBridgeError(() => runSync.with({ timeout: 'soon' }), ErrorCodes.INVALID_ARG, /timeout/);
 });
 
@@ -104,7 +120,7 @@ test('a function rewritten by coverage instrumentation is refused before it runs
   );
 });
 
-test('a function rewritten by Vite (Vitest) or by a bundler\'s CommonJS output is refused the same way', () => {
+test("a function rewritten by Vite (Vitest) or by a bundler's CommonJS output is refused the same way", () => {
   assertBridgeError(() => runSync(fromSource(rewritten.vite), 'x'), ErrorCodes.CLOSURE, /Vite's module transform/, /"__vite_ssr_dynamic_import__"/, /syncify/);
   assertBridgeError(() => runSync(fromSource(rewritten.esbuild), 'x'), ErrorCodes.CLOSURE, /esbuild/, /"__toESM"/, /syncify/);
   assertBridgeError(
@@ -134,7 +150,14 @@ test('an artefact the source check did not see is still named when the worker hi
     /syncify/,
   );
   assert.ok(error.cause instanceof ReferenceError);
-  assert.equal(runSync(async () => { const cov_local = () => 1; return cov_local(); }), 1, 'a user name alike is not mistaken for one');
+  assert.equal(
+    runSync(async () => {
+      const cov_local = () => 1;
+      return cov_local();
+    }),
+    1,
+    'a user name alike is not mistaken for one',
+  );
 });
 
 test('a function whose import() a minified webpack bundle rewrote is named once the worker misses its helper', () => {
@@ -146,5 +169,11 @@ test('a function whose import() a minified webpack bundle rewrote is named once 
     assertBridgeError(() => runSync(fromSource(source), 'x'), ErrorCodes.CLOSURE, /rewritten before it ran, by webpack/, /syncify/);
   }
   // The same shape written by hand with a function of the worker's own is not mistaken for it.
-  assert.equal(runSync(async () => { const f = (x) => x + 1; return Promise.resolve().then(() => f(1)); }), 2);
+  assert.equal(
+    runSync(async () => {
+      const f = (x) => x + 1;
+      return Promise.resolve().then(() => f(1));
+    }),
+    2,
+  );
 });

@@ -23,7 +23,10 @@ test('values, errors and large payloads cross when node:v8 serializes like Bun (
     { args: ['--require', fileURLToPath(fixture('foreign-serializer.cjs'))] },
   );
   assert.equal(result.status, 0, result.stderr);
-  assert.equal(result.stdout.trim().split('\n').at(-1), JSON.stringify([[1, 'undef', '2n', [[1, 2]]], ['TypeError', 'bad type', 'E_BAD'], 'ERR_SYNCBRIDGE_WORKER_EXIT', 200_000, 50_000]));
+  assert.equal(
+    result.stdout.trim().split('\n').at(-1),
+    JSON.stringify([[1, 'undef', '2n', [[1, 2]]], ['TypeError', 'bad type', 'E_BAD'], 'ERR_SYNCBRIDGE_WORKER_EXIT', 200_000, 50_000]),
+  );
 });
 
 for (const [runtime, fake] of [
@@ -42,8 +45,14 @@ for (const [runtime, fake] of [
     );
     assert.equal(result.status, 0, result.stderr);
     const [limits, execArgv, empty, none] = result.stdout.trim().split('\n');
-    assert.match(limits, new RegExp(`^ERR_SYNCBRIDGE_UNSUPPORTED: runSync\\(anonymous function\\): the "resourceLimits" option is not supported on ${runtime}`));
-    assert.match(execArgv, new RegExp(`^ERR_SYNCBRIDGE_UNSUPPORTED: .*"execArgv" option \\(\\["--require","x"\\]\\) is not supported on ${runtime}.*--require`));
+    assert.match(
+      limits,
+      new RegExp(`^ERR_SYNCBRIDGE_UNSUPPORTED: runSync\\(anonymous function\\): the "resourceLimits" option is not supported on ${runtime}`),
+    );
+    assert.match(
+      execArgv,
+      new RegExp(`^ERR_SYNCBRIDGE_UNSUPPORTED: .*"execArgv" option \\(\\["--require","x"\\]\\) is not supported on ${runtime}.*--require`),
+    );
     assert.equal(empty, 'ran');
     assert.equal(none, 'ran');
   });
@@ -59,7 +68,10 @@ test('where captureStackTrace(o, fn) finds no frames (Bun, after a tail call), e
     { args: ['--require', fileURLToPath(fixture('frameless-capture.cjs'))] },
   );
   assert.equal(result.status, 0, result.stderr);
-  const [thrown, refused] = result.stdout.trim().split('\n').map((line) => JSON.parse(line).split('\n'));
+  const [thrown, refused] = result.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line).split('\n'));
   const boundary = thrown.findIndex((line) => line.includes('[syncbridge: worker thread above, calling thread below]'));
   assert.ok(boundary > 0, thrown.join('\n'));
   assert.match(thrown[boundary + 1] ?? '', /at callsTheWorker \(.*script\.mjs/, thrown.join('\n'));

@@ -19,10 +19,13 @@ test('soak, short: 100,000 calls and 100 timeout-and-recover cycles leave memory
   const report = summary.phases.map((p) => `${p.name}: ${JSON.stringify(p.growth)} ${p.exceeded.join('; ')}`).join('\n');
 
   assert.deepEqual(summary.problems, [], output);
-  assert.deepEqual(summary.phases.map((p) => [p.name, p.count, p.errors]), [
-    ['A: calls', 100_000, 0],
-    ['B: timeout+recover', 100, 0],
-  ]);
+  assert.deepEqual(
+    summary.phases.map((p) => [p.name, p.count, p.errors]),
+    [
+      ['A: calls', 100_000, 0],
+      ['B: timeout+recover', 100, 0],
+    ],
+  );
   for (const phase of summary.phases) {
     const rssBound = phase.name.startsWith('A') ? summary.bounds.rssCalls : summary.bounds.rssCycles;
     assert.ok(phase.growth.rss <= rssBound, `${phase.name}: RSS grew ${phase.growth.rss} bytes\n${report}`);

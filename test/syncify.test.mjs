@@ -44,7 +44,7 @@ test('one worker per calling thread: module state persists across calls and sync
   );
 });
 
-test('back-to-back calls do not starve the worker\'s own timers and I/O', () => {
+test("back-to-back calls do not starve the worker's own timers and I/O", () => {
   const before = esm.timerTicks();
   const until = Date.now() + 300;
   let after = before;
@@ -53,7 +53,14 @@ test('back-to-back calls do not starve the worker\'s own timers and I/O', () => 
 });
 
 test('a relative path is refused with an error that shows the fix', () => {
-  assertBridgeError(() => syncify('./client.js'), ErrorCodes.INVALID_ARG, /relative path is ambiguous/, /new URL\("\.\/client\.js", import\.meta\.url\)/, /__dirname/, /notebook or a REPL.*path\.resolve\("\.\/client\.js"\)/);
+  assertBridgeError(
+    () => syncify('./client.js'),
+    ErrorCodes.INVALID_ARG,
+    /relative path is ambiguous/,
+    /new URL\("\.\/client\.js", import\.meta\.url\)/,
+    /__dirname/,
+    /notebook or a REPL.*path\.resolve\("\.\/client\.js"\)/,
+  );
 });
 
 test('a missing module fails with ERR_SYNCBRIDGE_MODULE naming it', () => {
@@ -81,7 +88,17 @@ test('a module that throws while loading fails with ERR_SYNCBRIDGE_MODULE and th
 
 test('the syncified object lists its function exports and is not thenable', async () => {
   assert.deepEqual(Object.keys(esm).sort(), [
-    'add', 'count', 'echo', 'fromDefault', 'keepAndRecall', 'multiplySync', 'recall', 'returnClassInstance', 'returnFunction', 'timerTicks', 'whereAmI',
+    'add',
+    'count',
+    'echo',
+    'fromDefault',
+    'keepAndRecall',
+    'multiplySync',
+    'recall',
+    'returnClassInstance',
+    'returnFunction',
+    'timerTicks',
+    'whereAmI',
   ]);
   assert.ok('add' in esm);
   assert.ok(!('version' in esm));
@@ -152,24 +169,22 @@ test('the CommonJS entry point works from require()', () => {
   assert.equal(result.stdout, 'hello, cjs 42\n', result.stderr);
 });
 
-test(
-  'a TypeScript module whose relative import has no extension fails with a hint about type stripping',
-  { skip: !process.features.typescript && 'this Node has no type stripping (Node 22.18+ has it on by default)' },
-  async () => {
-    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
-    const os = await import('node:os');
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'syncbridge-ts-'));
-    try {
-      writeFileSync(path.join(dir, 'helper.ts'), 'export const twice = (n: number): number => n * 2;\n');
-      writeFileSync(path.join(dir, 'client.ts'), "import { twice } from './helper';\nexport async function run(n: number) { return twice(n); }\n");
-      assertBridgeError(
-        () => syncify(path.join(dir, 'client.ts')).run(2),
-        ErrorCodes.MODULE,
-        /Cannot find module/,
-        /needs the file extension in relative imports: write "helper\.ts"/,
-      );
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  },
-);
+test('a TypeScript module whose relative import has no extension fails with a hint about type stripping', {
+  skip: !process.features.typescript && 'this Node has no type stripping (Node 22.18+ has it on by default)',
+}, async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const os = await import('node:os');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'syncbridge-ts-'));
+  try {
+    writeFileSync(path.join(dir, 'helper.ts'), 'export const twice = (n: number): number => n * 2;\n');
+    writeFileSync(path.join(dir, 'client.ts'), "import { twice } from './helper';\nexport async function run(n: number) { return twice(n); }\n");
+    assertBridgeError(
+      () => syncify(path.join(dir, 'client.ts')).run(2),
+      ErrorCodes.MODULE,
+      /Cannot find module/,
+      /needs the file extension in relative imports: write "helper\.ts"/,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -5,17 +5,17 @@ import { fixture } from './helpers.mjs';
 
 const m = syncify(fixture('transfer-module.mjs'));
 
-test('transfer() moves an argument\'s buffer to the worker instead of copying it', () => {
+test("transfer() moves an argument's buffer to the worker instead of copying it", () => {
   const bytes = new Uint8Array(4 * 1024 * 1024).fill(1);
   assert.equal(m.sum(transfer(bytes, [bytes.buffer])), 4 * 1024 * 1024);
-  assert.equal(bytes.byteLength, 0, 'the caller\'s buffer is detached: it was moved, not copied');
+  assert.equal(bytes.byteLength, 0, "the caller's buffer is detached: it was moved, not copied");
 });
 
 test('a worker module can return a transferred buffer', () => {
   const bytes = m.makeBytes(1024);
   assert.equal(bytes.byteLength, 1024);
   assert.equal(bytes[1023], 7);
-  assert.equal(m.lastByteLength(), 0, 'the worker\'s buffer is detached');
+  assert.equal(m.lastByteLength(), 0, "the worker's buffer is detached");
 });
 
 test('without transfer(), arguments are copied and stay usable', () => {

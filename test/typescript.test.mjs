@@ -14,8 +14,14 @@ const [major, minor] = process.versions.node.split('.').map(Number);
 const stripsTypes = major > 23 || (major === 23 && minor >= 6) || (major === 22 && minor >= 18);
 const libraryUrl = new URL('../dist/index.mjs', import.meta.url).href;
 
-test('a .ts, .mts or .cts module nothing can load fails with ERR_SYNCBRIDGE_MODULE saying what would load it', { skip: stripsTypes && 'this Node strips types' }, () => {
-  for (const [name, fn] of [['esm.ts', 'add'], ['esm.mts', 'mul'], ['common.cts', 'sub']]) {
+test('a .ts, .mts or .cts module nothing can load fails with ERR_SYNCBRIDGE_MODULE saying what would load it', {
+  skip: stripsTypes && 'this Node strips types',
+}, () => {
+  for (const [name, fn] of [
+    ['esm.ts', 'add'],
+    ['esm.mts', 'mul'],
+    ['common.cts', 'sub'],
+  ]) {
     const m = syncify(ts(name), { execArgv: [], timeout: 10_000 });
     const error = assertBridgeError(
       () => m[fn](1, 2),
@@ -68,7 +74,10 @@ test('--import given in NODE_OPTIONS (quoted, with --import=) is replayed too', 
 test('execArgv given as an option is what the worker replays; runSync sees the hooks too', () => {
   const options = { execArgv: ['--import', file('register-answer.mjs')], timeout: 10_000 };
   assert.equal(syncify(ts('life.answer'), options).answer(), 42);
-  assert.equal(runSync.with(options)(async (url) => (await import(url)).answer(), ts('life.answer').href), 42);
+  assert.equal(
+    runSync.with(options)(async (url) => (await import(url)).answer(), ts('life.answer').href),
+    42,
+  );
 });
 
 test('a preload that makes a synchronous call itself is replayed once, not in every nested worker', () => {
@@ -88,7 +97,9 @@ test('a preload that fails in the worker fails the call with ERR_SYNCBRIDGE_MODU
   assertBridgeError(() => m.add(1, 2), ErrorCodes.MODULE, /preload --import .*no-such-preload\.mjs failed/, /execArgv option/);
 });
 
-test('a CommonJS .cts module loads through a require hook (ts-node/register style) when import() refuses it', { skip: stripsTypes && 'this Node loads .cts itself' }, () => {
+test('a CommonJS .cts module loads through a require hook (ts-node/register style) when import() refuses it', {
+  skip: stripsTypes && 'this Node loads .cts itself',
+}, () => {
   const m = syncify(ts('common.cts'), { execArgv: ['--require', file('ts-require-hook.cjs')], timeout: 10_000 });
   assert.equal(m.sub(5, 3), 2);
   assert.equal(m.hooked(), true);
@@ -126,5 +137,11 @@ test('with ts-node registered in-process, a per-process flag of the caller (--st
 
 test('a ".js" name for a .ts file (the TypeScript convention) that nothing maps says which .ts file is there', () => {
   const m = syncify(new URL('./esm.js', ts('esm.ts')), { execArgv: [], timeout: 10_000 });
-  assertBridgeError(() => m.add(1, 2), ErrorCodes.MODULE, /Cannot find module/, /There is .*esm\.ts: TypeScript's "\.js" names map to "\.ts" files only under a loader/, /run your program under tsx/);
+  assertBridgeError(
+    () => m.add(1, 2),
+    ErrorCodes.MODULE,
+    /Cannot find module/,
+    /There is .*esm\.ts: TypeScript's "\.js" names map to "\.ts" files only under a loader/,
+    /run your program under tsx/,
+  );
 });

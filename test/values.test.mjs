@@ -17,7 +17,10 @@ test('structured-clone values arrive intact in both directions', () => {
     nil: null,
     date: new Date('2026-01-02T03:04:05Z'),
     regexp: /a+b/gi,
-    map: new Map([['k', { deep: [1, 2] }], [1, 'one']]),
+    map: new Map([
+      ['k', { deep: [1, 2] }],
+      [1, 'one'],
+    ]),
     set: new Set(['a', 1, 2n]),
     bytes: new Uint8Array([1, 2, 255]),
     floats: new Float64Array([Math.PI, -Infinity]),
@@ -50,7 +53,7 @@ test('undefined, primitives and a 1 MiB typed array cross as themselves', () => 
   assert.equal(m.echo({ text }).text, text);
 });
 
-test('typed arrays that arrive are their receiver\'s own memory, not views into the shared buffer', () => {
+test("typed arrays that arrive are their receiver's own memory, not views into the shared buffer", () => {
   const first = m.echo(new Uint8Array([1, 2, 3]));
   const buffer = m.echo(Buffer.from('abc'));
   m.echo(new Uint8Array([9, 9, 9]));
@@ -102,7 +105,11 @@ test('large Buffers stay Buffers, in both directions', () => {
   const back = m.echo(Buffer.alloc(20_000, 7));
   assert.ok(Buffer.isBuffer(back), 'an argument Buffer came back as a plain Uint8Array');
   assert.equal(back.length, 20_000);
-  assert.equal(runSync((bytes) => Buffer.isBuffer(bytes), Buffer.alloc(20_000)), true, 'the worker got a plain Uint8Array');
+  assert.equal(
+    runSync((bytes) => Buffer.isBuffer(bytes), Buffer.alloc(20_000)),
+    true,
+    'the worker got a plain Uint8Array',
+  );
   const made = runSync(async (n) => Buffer.alloc(n, 1), 20_000);
   assert.ok(Buffer.isBuffer(made), 'a returned Buffer arrived as a plain Uint8Array');
 });

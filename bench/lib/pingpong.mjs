@@ -2,7 +2,7 @@
 // calling thread and one worker thread, with no serialization, no checks and nothing else. Two modes:
 //   spin  both sides spin on the shared word (never park): the fastest a blocking call can be here;
 //   park  both sides only Atomics.wait / Atomics.notify: the design that never spins.
-import { Worker } from 'node:worker_threads'
+import { Worker } from 'node:worker_threads';
 
 // The worker answers each request by bumping the word; the caller blocks until it does.
 // Between the floor's own rounds its worker must not keep spinning: a thread spinning on a 2-core machine
@@ -30,31 +30,31 @@ for (;;) {
   Atomics.store(words, 1, seen)
   if (!spin) Atomics.notify(words, 1)
 }
-`
+`;
 
 export function pingPong(mode) {
-  const buffer = new SharedArrayBuffer(12)
-  const words = new Int32Array(buffer)
-  const worker = new Worker(workerSource, { eval: true, workerData: { buffer, mode } })
-  worker.unref()
-  const spin = mode === 'spin'
-  let seq = 0
+  const buffer = new SharedArrayBuffer(12);
+  const words = new Int32Array(buffer);
+  const worker = new Worker(workerSource, { eval: true, workerData: { buffer, mode } });
+  worker.unref();
+  const spin = mode === 'spin';
+  let seq = 0;
   return {
     call() {
-      seq++
-      Atomics.store(words, 0, seq)
+      seq++;
+      Atomics.store(words, 0, seq);
       if (spin) {
-        if (Atomics.load(words, 2) === 1) Atomics.notify(words, 0)
+        if (Atomics.load(words, 2) === 1) Atomics.notify(words, 0);
         while (Atomics.load(words, 1) !== seq) {}
       } else {
-        Atomics.notify(words, 0)
-        while (Atomics.load(words, 1) !== seq) Atomics.wait(words, 1, seq - 1)
+        Atomics.notify(words, 0);
+        while (Atomics.load(words, 1) !== seq) Atomics.wait(words, 1, seq - 1);
       }
     },
     close() {
-      Atomics.store(words, 0, -1)
-      Atomics.notify(words, 0)
-      return worker.terminate()
+      Atomics.store(words, 0, -1);
+      Atomics.notify(words, 0);
+      return worker.terminate();
     },
-  }
+  };
 }

@@ -1,5 +1,5 @@
 // The workloads, shared by the benchmark and the processes it starts.
-import { bytes, KiB, MiB, smallObject, text } from '../fixtures/payloads.mjs'
+import { bytes, KiB, MiB, smallObject, text } from '../fixtures/payloads.mjs';
 
 export const WORKLOADS = [
   { id: 'noop', name: 'noop', fn: 'noop', bytes: 0, warmup: 200, minCalls: 200 },
@@ -8,5 +8,15 @@ export const WORKLOADS = [
   { id: '1m-copy', name: 'echo 1 MiB bytes, copied', fn: 'echo', arg: bytes(MiB), bytes: MiB, warmup: 10, minCalls: 40 },
   { id: '1m-transfer', name: 'echo 1 MiB bytes, transferred', fn: 'echo', arg: bytes(MiB), bytes: MiB, transfer: true, warmup: 10, minCalls: 40 },
   { id: '64m-copy', name: 'echo 64 MiB bytes, copied', fn: 'echo', arg: bytes(64 * MiB), bytes: 64 * MiB, warmup: 1, minCalls: 5, rounds: 5 },
-  { id: '64m-transfer', name: 'echo 64 MiB bytes, transferred', fn: 'echo', arg: bytes(64 * MiB), bytes: 64 * MiB, transfer: true, warmup: 1, minCalls: 5, rounds: 5 },
-]
+  {
+    id: '64m-transfer',
+    name: 'echo 64 MiB bytes, transferred',
+    fn: 'echo',
+    arg: bytes(64 * MiB),
+    bytes: 64 * MiB,
+    transfer: true,
+    warmup: 1,
+    minCalls: 5,
+    rounds: 5,
+  },
+];

@@ -24,7 +24,10 @@ console.log('\nresults');
 const [user, firstCall] = time(() => client.fetchUser(2));
 row('client.fetchUser(2)', JSON.stringify(user));
 row('client.createNote("from cjs")', JSON.stringify(client.createNote('from cjs')));
-row('runSync(content-type, /users/1)', runSync(async (url) => (await fetch(url)).headers.get('content-type'), `${api}/users/1`));
+row(
+  'runSync(content-type, /users/1)',
+  runSync(async (url) => (await fetch(url)).headers.get('content-type'), `${api}/users/1`),
+);
 
 console.log('\ntimings');
 row('first call (starts the worker)', ms(firstCall));

@@ -24,7 +24,10 @@ const [user, firstCall] = time(() => client.fetchUser(1)); // no await: the call
 row('client.fetchUser(1)', JSON.stringify(user));
 row('client.createNote("hello")', JSON.stringify(client.createNote('hello')));
 // Only the function's source crosses to the worker, so it gets the URL as an argument.
-row('runSync(fetch status, /users/404)', runSync(async (url) => (await fetch(url)).status, `${api}/users/404`));
+row(
+  'runSync(fetch status, /users/404)',
+  runSync(async (url) => (await fetch(url)).status, `${api}/users/404`),
+);
 
 console.log('\ntimings');
 row('first call (starts the worker)', ms(firstCall));

@@ -116,7 +116,10 @@ function finishWithValue(seq: number, result: unknown): void {
   if (retiring) return;
   currentSeq = 0;
   // The common "returns nothing": [seq, status] in JSON reads back with value undefined.
-  if (result === undefined) return respond(seq, Status.OK, undefined, true);
+  if (result === undefined) {
+    respond(seq, Status.OK, undefined, true);
+    return;
+  }
   const crossing = classify(result, 'the return value'); // never throws: it reports what it cannot read
   if (typeof crossing === 'string') {
     respond(seq, Status.FAILED, { code: ErrorCodes.CLONE, message: `${crossing}.` } satisfies LibraryFailure);

@@ -129,7 +129,7 @@ function hideScriptGlobals(): void {
   for (const name of ['module', 'exports', '__filename', '__dirname']) {
     const g = globalThis as Record<string, unknown>;
     // Deno makes them non-configurable but writable: undefined is what `typeof` checks then see.
-    if (Object.prototype.hasOwnProperty.call(g, name) && !delete g[name]) g[name] = undefined;
+    if (Object.hasOwn(g, name) && !delete g[name]) g[name] = undefined;
   }
 }
 

@@ -20,7 +20,10 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const cellsDir = join(root, 'test/matrix/cells');
 const fixturesDir = join(root, 'test/matrix/fixtures');
 const args = process.argv.slice(2);
-const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const only = args
+  .find((a) => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',');
 const write = args.includes('--write');
 const log = (message) => process.stderr.write(`matrix: ${message}\n`);
 
@@ -110,7 +113,9 @@ const ctx = {
 };
 
 async function loadCells() {
-  const files = readdirSync(cellsDir).filter((f) => f.endsWith('.mjs')).sort();
+  const files = readdirSync(cellsDir)
+    .filter((f) => f.endsWith('.mjs'))
+    .sort();
   const all = [];
   for (const file of files) {
     const { cells } = await import(pathToFileURL(join(cellsDir, file)).href);

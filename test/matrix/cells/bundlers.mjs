@@ -36,8 +36,7 @@ function build(ctx, dist) {
   return join(dir, dist);
 }
 
-const refusedBy = (tool) => (value) =>
-  value?.code === 'ERR_SYNCBRIDGE_CLOSURE' && value.message.includes(`by ${tool}`) && /syncify/.test(value.message);
+const refusedBy = (tool) => (value) => value?.code === 'ERR_SYNCBRIDGE_CLOSURE' && value.message.includes(`by ${tool}`) && /syncify/.test(value.message);
 
 function check(output, expected, files) {
   const lines = output.trim().split('\n');
@@ -68,7 +67,9 @@ const cell = (bundler, column, dist, expected) => ({
     if (!bundle) return { status: 'fail', detail: `no bundle in ${dist}` };
     const result = ctx.run(ctx.runtime('node20'), [bundle], { cwd: alone, timeout: 60_000 });
     if (result.status !== 0) return { status: 'fail', detail: result.summary() };
-    const files = readdirSync(alone).filter((f) => f !== bundle && f !== 'node_modules').map((f) => readFileSync(join(alone, f), 'utf8'));
+    const files = readdirSync(alone)
+      .filter((f) => f !== bundle && f !== 'node_modules')
+      .map((f) => readFileSync(join(alone, f), 'utf8'));
     const problems = check(result.stdout, expected, files);
     return problems.length ? { status: 'fail', detail: `${problems.join('; ')} (${result.summary()})` } : { status: 'pass' };
   },
@@ -80,7 +81,7 @@ const ESBUILD = { dynamicImport: (v) => v === 6, bundledImport: refusedBy('a bun
 const WEBPACK = { dynamicImport: refusedBy('webpack'), bundledImport: refusedBy('webpack') };
 
 const ESBUILD_ROW = 'esbuild 0.28 (platform: node, bundle: true), no extra setting';
-const WEBPACK_ROW = "webpack 5 (target: node, production), no extra setting";
+const WEBPACK_ROW = 'webpack 5 (target: node, production), no extra setting';
 
 export const cells = [
   cell(ESBUILD_ROW, 'format: esm', 'esbuild-esm', ESBUILD),

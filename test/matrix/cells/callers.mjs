@@ -43,9 +43,7 @@ const CALLERS = [
   {
     name: 'REPL fed through stdin: node -i / bun repl / deno repl',
     command: (ctx, runtime) =>
-      runtime === 'deno'
-        ? [ctx.runtime(runtime), ['repl', '-A'], ESM_REPL]
-        : [ctx.runtime(runtime), runtime === 'bun' ? ['repl'] : ['-i'], CJS_REPL],
+      runtime === 'deno' ? [ctx.runtime(runtime), ['repl', '-A'], ESM_REPL] : [ctx.runtime(runtime), runtime === 'bun' ? ['repl'] : ['-i'], CJS_REPL],
     // The REPL's own lines (banner, prompts, echoed results) around ours: find ours, in order, then the results.
     check(out) {
       const shown = out.map((line) => line.replace(/^(?:> |\.\.\. )+/, '').trim()).filter(Boolean);

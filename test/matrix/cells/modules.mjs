@@ -62,11 +62,18 @@ export const cells = KINDS.flatMap((kind) =>
         const strips = major > 22 || (major === 22 && minor >= 18);
         const helpful = error.code === 'ERR_SYNCBRIDGE_MODULE' && /node --import tsx/.test(error.message) && /--experimental-strip-types/.test(error.message);
         if (!strips && helpful) {
-          return { status: 'n/a', detail: `Node ${major}.${minor} loads TypeScript only under a loader such as tsx${major >= 22 ? ' or with --experimental-strip-types' : ''} (see TypeScript); the error says so: ERR_SYNCBRIDGE_MODULE "… Run your program under tsx …"` };
+          return {
+            status: 'n/a',
+            detail: `Node ${major}.${minor} loads TypeScript only under a loader such as tsx${major >= 22 ? ' or with --experimental-strip-types' : ''} (see TypeScript); the error says so: ERR_SYNCBRIDGE_MODULE "… Run your program under tsx …"`,
+          };
         }
       }
       if (error && runtime === 'deno' && kind.file === 'untyped/mod.js' && /^(?:undefined|throws)/.test(runtimeImports(ctx, runtime, dir, kind.file))) {
-        return { status: 'n/a', detail: 'Deno treats a .js file without "type": "commonjs" as an ES module (a plain import() of it fails there too); mark the package "type": "commonjs" or name the file .cjs' };
+        return {
+          status: 'n/a',
+          detail:
+            'Deno treats a .js file without "type": "commonjs" as an ES module (a plain import() of it fails there too); mark the package "type": "commonjs" or name the file .cjs',
+        };
       }
       return { status: 'fail', detail: result.summary() };
     },

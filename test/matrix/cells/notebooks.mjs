@@ -14,7 +14,12 @@ function probeJupyter(ctx) {
   if (jupyter) return jupyter;
   // Even `--version` may write to ~/.jupyter: point it at a scratch folder too.
   const scratch = ctx.scratch('jupyter-probe');
-  const env = { ...process.env, JUPYTER_CONFIG_DIR: join(scratch, 'config'), JUPYTER_DATA_DIR: join(scratch, 'data'), JUPYTER_RUNTIME_DIR: join(scratch, 'runtime') };
+  const env = {
+    ...process.env,
+    JUPYTER_CONFIG_DIR: join(scratch, 'config'),
+    JUPYTER_DATA_DIR: join(scratch, 'data'),
+    JUPYTER_RUNTIME_DIR: join(scratch, 'runtime'),
+  };
   const version = ctx.run('jupyter', ['nbconvert', '--version'], { timeout: 60_000, env });
   if (version.status !== 0) return (jupyter = { ok: false });
   // tslab's installer needs the Python that has jupyter_client: the one the `jupyter` script runs on.
@@ -56,7 +61,8 @@ const kernelSetups = {
     // JUPYTER_DATA_DIR), so it gets the scratch HOME; JUPYTER_PATH above points there.
     const installed = ctx.run(ctx.runtime('deno'), ['jupyter', '--install', '--force'], { cwd: p.dir, env: { ...p.env, HOME: p.home } });
     if (installed.status !== 0) throw new Error(`deno jupyter --install: ${installed.summary()}`);
-    if (!existsSync(join(p.home, '.local/share/jupyter/kernels/deno/kernel.json'))) throw new Error(`deno jupyter --install wrote no kernelspec: ${installed.summary()}`);
+    if (!existsSync(join(p.home, '.local/share/jupyter/kernels/deno/kernel.json')))
+      throw new Error(`deno jupyter --install wrote no kernelspec: ${installed.summary()}`);
   },
   tslab(ctx, p) {
     if (existsSync(join(p.kernels, 'share/jupyter/kernels/tslab/kernel.json'))) return;
@@ -112,7 +118,10 @@ function checkExecuted(path) {
 function cellError(stderr) {
   const at = stderr.indexOf('An error occurred while executing the following cell:');
   if (at < 0) return undefined;
-  const lines = stderr.slice(at).split('\n').filter((l) => l.trim() && !/^-+$/.test(l.trim()));
+  const lines = stderr
+    .slice(at)
+    .split('\n')
+    .filter((l) => l.trim() && !/^-+$/.test(l.trim()));
   return lines.slice(0, 20).join(' | ');
 }
 

@@ -45,7 +45,11 @@ function yarnCli(ctx) {
 }
 
 function installWithYarn(ctx, dir) {
-  const result = ctx.run(process.execPath, [yarnCli(ctx), 'install'], { cwd: dir, timeout: 300_000, env: { ...process.env, YARN_ENABLE_IMMUTABLE_INSTALLS: 'false' } });
+  const result = ctx.run(process.execPath, [yarnCli(ctx), 'install'], {
+    cwd: dir,
+    timeout: 300_000,
+    env: { ...process.env, YARN_ENABLE_IMMUTABLE_INSTALLS: 'false' },
+  });
   if (result.status !== 0) throw new Error(`yarn install failed: ${result.summary()}`);
 }
 

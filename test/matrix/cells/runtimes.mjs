@@ -15,7 +15,11 @@ export function scriptCommand(ctx, runtime, script, args = []) {
   return runtime === 'deno' ? [binary, ['run', '-A', script, ...args]] : [binary, [script, ...args]];
 }
 
-export const lines = (text) => text.replace(/\r/g, '').split('\n').filter((line) => line.trim() !== '');
+export const lines = (text) =>
+  text
+    .replace(/\r/g, '')
+    .split('\n')
+    .filter((line) => line.trim() !== '');
 
 /** Compares output lines with expectations (strings or regular expressions); the first mismatch, or undefined. */
 export function mismatch(actual, expected) {
@@ -23,7 +27,8 @@ export function mismatch(actual, expected) {
     const want = expected[i];
     const got = actual[i];
     const ok = want instanceof RegExp ? typeof got === 'string' && want.test(got) : got === want;
-    if (!ok) return `line ${i + 1}: expected ${want === undefined ? 'no more output' : String(want)}, got ${got === undefined ? 'nothing' : JSON.stringify(got.slice(0, 300))}`;
+    if (!ok)
+      return `line ${i + 1}: expected ${want === undefined ? 'no more output' : String(want)}, got ${got === undefined ? 'nothing' : JSON.stringify(got.slice(0, 300))}`;
   }
   return undefined;
 }
@@ -34,7 +39,13 @@ const FEATURES = [
   {
     name: 'timeout: ERR_SYNCBRIDGE_TIMEOUT (pending promise, CPU loop), next call works',
     arg: 'timeout',
-    stdout: [/^ERR_SYNCBRIDGE_TIMEOUT: neverSettles\(\) .* within 1000 ms/, 'returned "ok"', /^ERR_SYNCBRIDGE_TIMEOUT: spinForever\(\) /, 'returned "ok"', 'within bounds'],
+    stdout: [
+      /^ERR_SYNCBRIDGE_TIMEOUT: neverSettles\(\) .* within 1000 ms/,
+      'returned "ok"',
+      /^ERR_SYNCBRIDGE_TIMEOUT: spinForever\(\) /,
+      'returned "ok"',
+      'within bounds',
+    ],
   },
   {
     name: 'process.exit() in the worker: ERR_SYNCBRIDGE_WORKER_EXIT with the code, next call works',

@@ -26,7 +26,10 @@ function verdict(result, counted, expected) {
   if (result.status !== 0 || result.timedOut) return { status: 'fail', detail: result.summary() };
   if (!counted) return { status: 'fail', detail: `no test report found: ${result.summary()}` };
   if (counted.passed !== expected || counted.failed !== 0) {
-    return { status: 'fail', detail: `expected ${expected} passed tests, the runner reported ${counted.passed} passed and ${counted.failed} failed: ${result.summary()}` };
+    return {
+      status: 'fail',
+      detail: `expected ${expected} passed tests, the runner reported ${counted.passed} passed and ${counted.failed} failed: ${result.summary()}`,
+    };
   }
   return { status: 'pass', detail: `${counted.passed} tests passed` };
 }

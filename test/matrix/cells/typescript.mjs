@@ -27,7 +27,9 @@ function cell(name, columns, argsFor, options) {
     name,
     column: runtime,
     run(ctx) {
-      const failures = argsFor(runtime, ctx).map((args) => check(ctx, runtime, args.args ?? args, args.options ?? options)).filter(Boolean);
+      const failures = argsFor(runtime, ctx)
+        .map((args) => check(ctx, runtime, args.args ?? args, args.options ?? options))
+        .filter(Boolean);
       return failures.length ? { status: 'fail', detail: failures.join(' || ') } : { status: 'pass' };
     },
   }));
