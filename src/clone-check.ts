@@ -12,6 +12,21 @@
  * path, and drops a named property of a typed array silently.
  */
 import { types } from 'node:util';
+import type { Marker } from './remote/markers.js';
+
+/**
+ * What may cross by reference (or as a marker) instead of being refused: the caller's policy for arguments
+ * (its proxies, URLs), the worker's for results (class instances, functions, async iterables, URLs).
+ * `replace` returns the marker to send in the value's place, a problem to report, or undefined for the
+ * usual refusal. Replacements are collected in `replaced`; the value itself is never changed.
+ */
+export interface ReferencePolicy {
+  replace(value: object, kind: ReferenceKind): Marker | string | undefined;
+  /** Plain objects with a Symbol.asyncIterator method are offered to `replace` as 'async-iterable'. */
+  asyncIterables: boolean;
+  replaced: Map<object, Marker>;
+}
+export type ReferenceKind = 'function' | 'instance' | 'proxy' | 'async-iterable';
 
 /**
  * How a value can cross. JSON is exact for plain data (plain objects, dense arrays, strings, booleans,
@@ -123,11 +138,16 @@ const SUBCLASS_BASES: Array<[(value: object) => boolean, string]> = [
 
 const FUNCTION_PROBLEM = 'is a function; functions cannot cross threads (pass data, or do the work inside the worker module)';
 
-type Kind = 'plain' | 'array' | 'map' | 'set' | 'leaf';
+type Kind = 'plain' | 'array' | 'map' | 'set' | 'leaf' | 'instance' | 'proxy';
+
+const PROXY_PROBLEM = 'is a Proxy; proxies cannot cross threads';
+const instanceProblem = (value: object) =>
+  `is an instance of ${className(value)}; only plain objects, arrays and built-in types cross threads ` +
+  '(its prototype, methods and private fields would be lost). Convert it to a plain object first';
 
 /** What kind of object this is for the walk, or what is wrong with it. */
 function kindOf(value: object): Kind | string {
-  if (types.isProxy(value)) return 'is a Proxy; proxies cannot cross threads';
+  if (types.isProxy(value)) return 'proxy';
   const proto = Object.getPrototypeOf(value) as object | null;
   if (Array.isArray(value)) {
     return proto === Array.prototype ? 'array' : `is an instance of ${className(value)}, a subclass of Array; it would arrive as a plain Array`;
@@ -153,10 +173,7 @@ function kindOf(value: object): Kind | string {
   if (['WeakMap', 'WeakSet', 'WeakRef', 'Promise', 'FinalizationRegistry'].includes(tag)) {
     return `is a ${tag}; it cannot be copied to another thread`;
   }
-  return (
-    `is an instance of ${className(value)}; only plain objects, arrays and built-in types cross threads ` +
-    '(its prototype, methods and private fields would be lost). Convert it to a plain object first'
-  );
+  return 'instance';
 }
 
 /** The name of the built-in class a subclass instance derives from (e.g. Uint8Array for `class B extends Uint8Array`). */
@@ -213,9 +230,12 @@ function message(error: unknown): string {
  * the value's own code (a getter, a proxy trap) escape. Paths are rendered only on failure. It runs on
  * every call, so plain objects and small arrays take the shortest path.
  */
-export function classify(root: unknown, label: string): Classification {
+export function classify(root: unknown, label: string, policy?: ReferencePolicy): Classification {
   if (typeof root !== 'object' || root === null) {
-    if (typeof root === 'function') return `${label} ${FUNCTION_PROBLEM}`;
+    if (typeof root === 'function') {
+      const problem = policy ? offer(policy, root, 'function') : FUNCTION_PROBLEM;
+      return problem === undefined ? Crossing.JSON : `${label} ${problem}`;
+    }
     if (typeof root === 'symbol') return `${label} is a symbol (${root.toString()}); symbols cannot cross threads`;
     return isJsonPrimitive(root) ? Crossing.JSON : Crossing.STRUCTURED;
   }
@@ -250,7 +270,11 @@ export function classify(root: unknown, label: string): Classification {
 
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
-    if (typeof value === 'function') return `${pathOf(i)} ${FUNCTION_PROBLEM}`;
+    if (typeof value === 'function') {
+      const problem = policy ? offer(policy, value, 'function') : FUNCTION_PROBLEM;
+      if (problem !== undefined) return `${pathOf(i)} ${problem}`;
+      continue;
+    }
     if (typeof value === 'symbol') return `${pathOf(i)} is a symbol (${value.toString()}); symbols cannot cross threads`;
     const object = value as object;
     if (seen.has(object)) {
@@ -261,6 +285,16 @@ export function classify(root: unknown, label: string): Classification {
     let reading: Step | undefined; // the child being read, to name it if reading throws
     try {
       const kind = kindOf(object);
+      if (policy && kind === 'plain' && policy.asyncIterables && typeof (object as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function') {
+        const problem = offer(policy, object, 'async-iterable');
+        if (problem !== undefined) return `${pathOf(i)} ${problem}`;
+        continue;
+      }
+      if (kind === 'instance' || kind === 'proxy') {
+        const problem = policy ? offer(policy, object, kind) : kind === 'proxy' ? PROXY_PROBLEM : instanceProblem(object);
+        if (problem !== undefined) return `${pathOf(i)} ${problem}`;
+        continue;
+      }
       switch (kind) {
         case 'array': {
           const array = object as unknown[];
@@ -344,6 +378,19 @@ export function classify(root: unknown, label: string): Classification {
     }
   }
   return json ? Crossing.JSON : Crossing.STRUCTURED;
+}
+
+/** Asks the policy about a value; undefined if it crosses as a marker, else the problem to report. */
+function offer(policy: ReferencePolicy, value: object, kind: ReferenceKind): string | undefined {
+  const answer = policy.replace(value, kind);
+  if (typeof answer === 'object') {
+    policy.replaced.set(value, answer);
+    return undefined;
+  }
+  if (answer !== undefined) return answer;
+  if (kind === 'function') return FUNCTION_PROBLEM;
+  if (kind === 'proxy') return PROXY_PROBLEM;
+  return instanceProblem(value);
 }
 
 function enumerableSymbol(object: object): symbol | undefined {

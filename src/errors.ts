@@ -17,6 +17,8 @@ export const ErrorCodes = {
   WORKER_EXIT: 'ERR_SYNCBRIDGE_WORKER_EXIT',
   /** An error escaped the call (a throw in a timer, an unhandled rejection); the worker was replaced. */
   UNCAUGHT: 'ERR_SYNCBRIDGE_UNCAUGHT',
+  /** A proxy of a worker object was used after release(), or after the worker that held the object ended. */
+  RELEASED: 'ERR_SYNCBRIDGE_RELEASED',
   /** This runtime or thread cannot do what was asked (e.g. it cannot block). */
   UNSUPPORTED: 'ERR_SYNCBRIDGE_UNSUPPORTED',
 } as const;

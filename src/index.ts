@@ -5,6 +5,7 @@
 export { syncify } from './syncify.js';
 export { runSync, type RunSync } from './run-sync.js';
 export { close } from './bridges.js';
+export { release } from './release.js';
 export { transfer } from './transfer.js';
 export { SyncBridgeError, ErrorCodes, type ErrorCode } from './errors.js';
 export type { CallOptions, WorkerOptions, SyncifyOptions } from './options.js';

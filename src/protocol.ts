@@ -52,12 +52,36 @@ export const MESSAGE_ON_PORT = -2;
 export const WorkerState = { STARTING: 0, READY: 1, EXITED: 2 } as const;
 
 export const Op = {
-  /** Call an export of a module: target = module URL, name = export name. */
+  /** Call an export of a module: target = module URL, key = export name. */
   CALL: 0,
   /** Run a function from its source: target = source text. */
   RUN: 1,
   /** List a module's exports: target = module URL. */
   EXPORTS: 2,
+  /** `new` an export (target = module URL, key = export name) or a referenced function (target = handle, key = ''). */
+  CONSTRUCT: 3,
+  /** Call a method of a referenced object: target = handle, key = method name. */
+  CALL_METHOD: 4,
+  /** Call a referenced function: target = handle, key = the handle of its `this`, or -1 for none. */
+  APPLY: 5,
+  /** Read a property of a referenced object (awaited if it is a promise): target = handle, key = name. */
+  GET: 6,
+  /** Set a property: target = handle, key = name, args = [value]. */
+  SET: 7,
+  /** The own enumerable string keys of a referenced object: target = handle. */
+  KEYS: 8,
+  /** Start iterating a referenced object: target = handle; the value is the iterator's handle. */
+  ITER_OPEN: 9,
+  /** The next items of an iterator (a bounded batch of those ready): target = iterator handle. */
+  ITER_NEXT: 10,
+  /** End an iteration early (break, return, throw): calls the iterator's return(); target = iterator handle. */
+  ITER_RETURN: 11,
+  /** Drop handles: args = their ids (also sent along with any request, see Request). */
+  RELEASE: 12,
+  /** Run a referenced object's own Symbol.asyncDispose / Symbol.dispose, then drop its handle. */
+  DISPOSE: 13,
+  /** The worker's own counters (live handles, heap), for tests and the doctor. */
+  STATS: 14,
 } as const;
 export type Op = (typeof Op)[keyof typeof Op];
 
@@ -73,8 +97,16 @@ export const Status = {
 } as const;
 export type Status = (typeof Status)[keyof typeof Status];
 
-export type Request = [seq: number, op: Op, target: string, name: string, args: unknown[]];
-export type Response = [seq: number, status: Status, value: unknown];
+/** Flags of a message: REFS says its value holds markers (remote/markers.ts) for the receiver to revive. */
+export const REFS_FLAG = 1;
+
+/**
+ * caller → worker. `target` is a module URL, a function's source, or a handle (a number); `key` a name or
+ * a handle, by op (see Op). `releases`: handles the caller's proxies dropped since the last request
+ * (garbage-collected), freed before the request runs.
+ */
+export type Request = [seq: number, op: Op, target: string | number, key: string | number, args: unknown[], flags?: number, releases?: number[]];
+export type Response = [seq: number, status: Status, value?: unknown, flags?: number];
 
 /** A failure the worker reports on the library's behalf; the caller turns it into a SyncBridgeError. */
 export interface LibraryFailure {

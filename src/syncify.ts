@@ -40,9 +40,17 @@ export function syncify<T = Record<string, (...args: any[]) => unknown>>(module:
     let fn = functions.get(name);
     if (!fn) {
       const site = { label: `${name}() from ${where}`, entry: undefined as unknown as (...args: never[]) => unknown };
-      // A named function, so stack traces and fn.name read like the export.
-      fn = { [name]: (...args: unknown[]) => bridge.call(Op.CALL, url, name, args, settings, site) }[name]!;
+      const construction = { label: `new ${name}() from ${where}`, entry: site.entry };
+      // A named function, so stack traces and fn.name read like the export. `new` on it builds an exported
+      // class in the worker and returns a proxy of the instance (remote/proxies.ts).
+      fn = {
+        [name]: function (...args: unknown[]) {
+          if (new.target) return bridge.call(Op.CONSTRUCT, url, name, args, settings, construction);
+          return bridge.call(Op.CALL, url, name, args, settings, site);
+        },
+      }[name]!;
       site.entry = fn;
+      construction.entry = fn;
       functions.set(name, fn);
     }
     return fn;
@@ -51,7 +59,7 @@ export function syncify<T = Record<string, (...args: any[]) => unknown>>(module:
   let exportList: Array<[string, string]> | undefined;
   const functionExports = (): string[] => {
     exportList ??= bridge.call(Op.EXPORTS, url, '', [], settings, { label: `the exports of ${where}`, entry: functionExports }) as Array<[string, string]>;
-    return exportList.filter(([name, kind]) => kind === 'function' && name !== 'then').map(([name]) => name);
+    return exportList.filter(([name, kind]) => (kind === 'function' || kind === 'class') && name !== 'then').map(([name]) => name);
   };
 
   const target = Object.create(null) as object;

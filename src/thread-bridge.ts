@@ -6,7 +6,10 @@
  */
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import { classify, Crossing } from './clone-check.js';
+import { classify, Crossing, type ReferencePolicy } from './clone-check.js';
+import { MARK, valueMarkerOf } from './remote/markers.js';
+import { Connection, reviveResult, stateOf, describeRemote } from './remote/proxies.js';
+import { revived, withMarkers } from './remote/values.js';
 import { defaults } from './defaults.js';
 import { assertCanBlock, detectRuntime, unsupportedWorkerOptions } from './environment.js';
 import { decodeThrown, fileOfFrame, type EncodedThrown } from './error-serialization.js';
@@ -18,6 +21,7 @@ import { AdaptiveSpin } from './spin.js';
 import { transferListOf } from './transfer.js';
 import { startWatchdog } from './watchdog.js';
 import {
+  REFS_FLAG,
   Status,
   Word,
   WorkerState,
@@ -109,6 +113,8 @@ interface LiveWorker {
   exitCode?: number;
   /** The flags the worker was started with, for messages about a worker that failed to start. */
   execArgv: string[];
+  /** The proxies of this worker's objects. */
+  connection: Connection;
 }
 
 export class ThreadBridge {
@@ -117,23 +123,61 @@ export class ThreadBridge {
 
   constructor(private readonly workerOptions: WorkerOptions) {}
 
-  call(op: Op, target: string, name: string, args: unknown[], settings: CallSettings, site: CallSite): unknown {
+  /**
+   * What may stand in an argument for something that does not cross by copy: a proxy of this worker's
+   * objects (the object itself again, there), a URL. One per bridge: it is used and emptied within a call.
+   */
+  readonly #arguments: ReferencePolicy = {
+    asyncIterables: false,
+    replaced: new Map(),
+    replace: (value, kind) => {
+      const remote = stateOf(value);
+      if (remote) {
+        if (remote.connection !== this.#live?.connection || remote.released || remote.connection.endedBy) {
+          return `is a proxy of ${describeRemote(remote)}, which ${remote.released ? 'was released' : 'lived in a worker that has ended'}; pass a live one`;
+        }
+        return { [MARK]: 'handle', id: remote.marker.id };
+      }
+      // Not for other proxies: `instanceof` would run their traps (or throw, if revoked).
+      return kind === 'instance' ? valueMarkerOf(value) : undefined;
+    },
+  };
+
+  call(op: Op, target: string | number, key: string | number, args: unknown[], settings: CallSettings, site: CallSite, connection?: Connection): unknown {
     const started = performance.now();
+    if (connection && connection !== this.#live?.connection) {
+      throw failure(
+        ErrorCodes.RELEASED,
+        `${site.label}: the object lived in a worker that has ended (${connection.endedBy?.reason ?? 'closed'}).`,
+        site,
+        connection.endedBy?.cause,
+      );
+    }
     // Vet first: structured clone would silently strip class instances and symbol keys, not just fail.
     let json = true;
     let sizeHint = 0;
+    const policy = this.#arguments;
+    policy.replaced.clear();
     for (let i = 0; i < args.length; i++) {
-      const crossing = classify(args[i], `argument ${i + 1}`);
+      const crossing = classify(args[i], `argument ${i + 1}`, policy);
       if (typeof crossing === 'string') throw failure(ErrorCodes.CLONE, `${site.label}: ${crossing}.`, site);
       sizeHint += sizeHintOf(args[i]);
       if (crossing !== Crossing.JSON || !jsonPays(args[i])) json = false;
     }
+    let flags = 0;
+    if (policy.replaced.size > 0) {
+      args = withMarkers(args, policy.replaced) as unknown[];
+      policy.replaced.clear();
+      flags = REFS_FLAG;
+    }
     const live = this.#ensureWorker(site);
     const seq = ++live.seq;
     const { words } = live.views;
+    const releases = live.connection.takeReleases();
+    const request = releases ? [seq, op, target, key, args, flags, releases] : flags ? [seq, op, target, key, args, flags] : [seq, op, target, key, args];
     let length: number;
     try {
-      length = writeMessage([seq, op, target, name, args], json, live.views.request, live.port, transferListOf(args), sizeHint);
+      length = writeMessage(request, json, live.views.request, live.port, transferListOf(args), sizeHint);
     } catch (error) {
       throw failure(ErrorCodes.CLONE, `${site.label}: the arguments cannot be sent to the worker (${String(error)}).`, site, error);
     }
@@ -146,8 +190,7 @@ export class ThreadBridge {
     drainOutput(live.views);
     if (outcome === 'timed-out') {
       const neverStarted = Atomics.load(words, Word.WORKER_STATE) === WorkerState.STARTING;
-      this.#retire();
-      throw failure(
+      const error = failure(
         ErrorCodes.TIMEOUT,
         `${site.label} did not finish within ${settings.timeout} ms` +
           (neverStarted ? ', and the worker had not even started (a slow or hanging loader in execArgv?)' : '') +
@@ -155,11 +198,14 @@ export class ThreadBridge {
           'Raise the "timeout" option (or SYNCBRIDGE_TIMEOUT) if the call needs longer.',
         site,
       );
+      this.#retire(`${site.label} timed out`, error);
+      throw error;
     }
     if (outcome === 'exited' || outcome === 'gone') {
       const state = Atomics.load(words, Word.WORKER_STATE);
-      this.#retire();
-      throw failure(ErrorCodes.WORKER_EXIT, `${site.label}: ${this.#whyGone(state, Atomics.load(words, Word.EXIT_CODE), live.execArgv)}`, site);
+      const error = failure(ErrorCodes.WORKER_EXIT, `${site.label}: ${this.#whyGone(state, Atomics.load(words, Word.EXIT_CODE), live.execArgv)}`, site);
+      this.#retire('it stopped during a call', error);
+      throw error;
     }
     let response: Response;
     try {
@@ -168,9 +214,10 @@ export class ThreadBridge {
       // E.g. a structure the worker's (larger) stack could serialize, but this thread cannot rebuild.
       throw failure(ErrorCodes.CLONE, `${site.label}: the result could not be rebuilt in the calling thread (${(error as Error).message}).`, site, error);
     }
-    const [, status, value] = response;
+    const [, status, value, responseFlags] = response;
     switch (status) {
       case Status.OK:
+        if (responseFlags === REFS_FLAG) return revived(value, (marker) => reviveResult(marker, live.connection, this, settings));
         return value;
       case Status.THROW:
         throw decodeThrown(value as EncodedThrown, callerFrames(site.entry));
@@ -180,14 +227,15 @@ export class ThreadBridge {
       }
       case Status.UNCAUGHT: {
         const { what, error } = value as { what: string; error: EncodedThrown };
-        this.#retire();
-        throw failure(
+        const uncaught = failure(
           ErrorCodes.UNCAUGHT,
           `${site.label}: ${what} happened in the worker during the call (see cause), which would end a Node process. ` +
             "The worker was replaced and the module's state is lost; the next call starts a fresh worker.",
           site,
           decodeThrown(error),
         );
+        this.#retire(`${what} in it`, uncaught);
+        throw uncaught;
       }
       default:
         throw failure(ErrorCodes.WORKER_EXIT, `${site.label}: protocol error, unknown status ${String(status)}.`, site);
@@ -196,13 +244,13 @@ export class ThreadBridge {
 
   /** Stops the worker, if any. The next call starts a new one. */
   close(): Promise<void> {
-    return this.#retire();
+    return this.#retire('close() stopped it');
   }
 
   #ensureWorker(site: CallSite): LiveWorker {
     const live = this.#live;
     if (live && live.exitCode === undefined && Atomics.load(live.views.words, Word.WORKER_STATE) !== WorkerState.EXITED) return live;
-    if (live) this.#retire();
+    if (live) this.#retire('it exited between calls', live.error);
     assertCanBlock();
     const unsupported = unsupportedWorkerOptions(this.workerOptions);
     if (unsupported) throw failure(ErrorCodes.UNSUPPORTED, `${site.label}: ${unsupported}`, site);
@@ -265,6 +313,7 @@ export class ThreadBridge {
       watchPort: watch.port1,
       seq: 0,
       execArgv: execArgv ?? process.execArgv,
+      connection: new Connection(),
     };
     worker.on('error', (error) => {
       next.error = error;
@@ -344,10 +393,11 @@ export class ThreadBridge {
     );
   }
 
-  #retire(): Promise<void> {
+  #retire(reason: string, cause?: unknown): Promise<void> {
     const live = this.#live;
     this.#live = undefined;
     if (!live) return Promise.resolve();
+    live.connection.end(reason, cause);
     live.port.close();
     // A watchdog, if any, ends by itself when the worker's thread does; otherwise the port is still ours.
     if (!live.watchdog) live.watchPort.close();

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { syncify, runSync, ErrorCodes } from 'syncbridge';
@@ -93,9 +94,19 @@ test('a getter that throws is reported with its path', () => {
   assertBridgeError(() => m.echo(value), ErrorCodes.CLONE, /argument 1 → broken could not be read \(getter exploded\)/);
 });
 
+test('a returned function or class instance crosses by reference: a proxy, with its private state kept in the worker', () => {
+  const { nested } = m.returnFunction();
+  assert.equal(typeof nested.callback, 'function');
+  assert.equal(nested.callback(), 1);
+  const secret = m.returnClassInstance();
+  assert.equal(secret.visible, 1);
+  assert.match(inspect(secret), /^\[remote Secret #\d+\]$/);
+  assert.equal(m.add(1, 1), 2);
+});
+
 test('a return value that cannot cross fails with ERR_SYNCBRIDGE_CLONE, and the next call works', () => {
-  assertBridgeError(() => m.returnFunction(), ErrorCodes.CLONE, /the return value → nested\.callback is a function/);
-  assertBridgeError(() => m.returnClassInstance(), ErrorCodes.CLONE, /the return value is an instance of Secret/);
+  assertBridgeError(() => runSync(async () => ({ nested: { weak: new WeakMap() } })), ErrorCodes.CLONE, /the return value → nested\.weak is a WeakMap/);
+  assertBridgeError(() => runSync(async () => [Symbol('s')]), ErrorCodes.CLONE, /the return value → \[0\] is a symbol/);
   assert.equal(m.add(1, 1), 2);
 });
 

@@ -15,6 +15,7 @@ import { ErrorCodes } from '../errors.js';
 import { captureOutput } from '../output.js';
 import {
   Op,
+  REFS_FLAG,
   Status,
   Word,
   WorkerState,
@@ -30,6 +31,8 @@ import {
 import { AdaptiveSpin } from '../spin.js';
 import { transferListOf } from '../transfer.js';
 import { Failure } from './failure.js';
+import * as remote from './objects.js';
+import { revived, withMarkers } from '../remote/values.js';
 import { loadModule, loadedModule, findExport, listExports } from './modules.js';
 import { afterPreloads } from './preloads.js';
 import { compileFunction, closureFailure } from './run-function.js';
@@ -64,11 +67,12 @@ let currentSeq = 0;
 let wokeCaller = false;
 let retiring = false;
 
-function respond(seq: number, status: Status, value: unknown, json = false): void {
+function respond(seq: number, status: Status, value: unknown, json = false, flags = 0): void {
   let length: number;
   try {
     const transferList = status === Status.OK ? transferListOf([value]) : undefined;
-    length = writeMessage(value === undefined ? [seq, status] : [seq, status, value], json, views.response, port, transferList, sizeHintOf(value));
+    const message = flags !== 0 ? [seq, status, value, flags] : value === undefined ? [seq, status] : [seq, status, value];
+    length = writeMessage(message, json, views.response, port, transferList, sizeHintOf(value));
   } catch (error) {
     // classify() vets values first; this catches what it cannot foresee (e.g. a getter that throws late).
     const failure: LibraryFailure = {
@@ -87,26 +91,58 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
+const asName = (key: string | number) => String(key);
+
 /** Starts the work; returns its result, or a promise where there is something to wait for. */
-function start(op: Request[1], target: string, name: string, args: unknown[]): unknown {
+function start(op: Op, target: string | number, key: string | number, args: unknown[]): unknown {
   switch (op) {
     case Op.CALL: {
+      const url = target as string;
+      const name = asName(key);
       // Once a module is loaded its table is at hand synchronously: a hot call awaits nothing of ours.
-      const table = loadedModule(target);
+      const table = loadedModule(url);
       if (table) {
-        const { fn, thisArg } = findExport(table, target, name);
+        const { fn, thisArg } = findExport(table, url, name);
         return fn.apply(thisArg, args);
       }
-      return loadModule(target).then((loaded) => {
-        const { fn, thisArg } = findExport(loaded, target, name);
+      return loadModule(url).then((loaded) => {
+        const { fn, thisArg } = findExport(loaded, url, name);
         return fn.apply(thisArg, args);
       });
     }
     case Op.RUN:
       // The caller's --import loaders first, so that the function's own import() of a .ts file works too.
-      return afterPreloads(() => compileFunction(target)(...args));
+      return afterPreloads(() => compileFunction(target as string)(...args));
     case Op.EXPORTS:
-      return loadModule(target).then(listExports);
+      return loadModule(target as string).then(listExports);
+    case Op.CONSTRUCT:
+      if (typeof target === 'number') return remote.construct(target, args);
+      return loadModule(target).then((loaded) => {
+        const { fn } = findExport(loaded, target, asName(key));
+        return Reflect.construct(fn, args);
+      });
+    case Op.CALL_METHOD:
+      return remote.callMethod(target as number, asName(key), args);
+    case Op.APPLY:
+      return remote.apply(target as number, key as number, args);
+    case Op.GET:
+      return remote.getProperty(target as number, asName(key));
+    case Op.SET:
+      return remote.setProperty(target as number, asName(key), args[0]);
+    case Op.KEYS:
+      return remote.keysOf(target as number);
+    case Op.ITER_OPEN:
+      return remote.openIteration(target as number);
+    case Op.ITER_NEXT:
+      return remote.nextItems(target as number);
+    case Op.ITER_RETURN:
+      return remote.endIteration(target as number);
+    case Op.RELEASE:
+      return remote.release(args as number[]);
+    case Op.DISPOSE:
+      return remote.dispose(target as number);
+    case Op.STATS:
+      return { handles: remote.liveHandles(), heapUsed: process.memoryUsage().heapUsed };
     default:
       throw new Error(`syncbridge: unknown operation ${String(op)}`);
   }
@@ -120,29 +156,34 @@ function finishWithValue(seq: number, result: unknown): void {
     respond(seq, Status.OK, undefined, true);
     return;
   }
-  const crossing = classify(result, 'the return value'); // never throws: it reports what it cannot read
+  const policy = remote.resultPolicy();
+  const crossing = classify(result, 'the return value', policy); // never throws: it reports what it cannot read
   if (typeof crossing === 'string') {
     respond(seq, Status.FAILED, { code: ErrorCodes.CLONE, message: `${crossing}.` } satisfies LibraryFailure);
+  } else if (policy.replaced.size > 0) {
+    respond(seq, Status.OK, withMarkers(result, policy.replaced), crossing === Crossing.JSON, REFS_FLAG);
   } else {
     respond(seq, Status.OK, result, crossing === Crossing.JSON && jsonPays(result));
   }
 }
 
-function finishWithError(seq: number, op: Request[1], target: string, error: unknown): void {
+function finishWithError(seq: number, op: Op, target: string | number, error: unknown): void {
   if (retiring) return;
   currentSeq = 0;
-  const failure = error instanceof Failure ? error.failure : op === Op.RUN ? closureFailure(error, target) : undefined;
+  const failure = error instanceof Failure ? error.failure : op === Op.RUN ? closureFailure(error, target as string) : undefined;
   if (failure) respond(seq, Status.FAILED, failure);
   else respond(seq, Status.THROW, encodeThrown(error));
 }
 
 /** Serves one request; returns a promise only if the work is asynchronous. */
-function handle([seq, op, target, name, args]: Request): Promise<void> | undefined {
+function handle([seq, op, target, key, args, flags, releases]: Request): Promise<void> | undefined {
   currentSeq = seq;
   output.active = true;
   let result: unknown;
   try {
-    result = start(op, target, name, args);
+    if (releases) remote.release(releases);
+    if (flags === REFS_FLAG) args = revived(args, remote.reviveArgument) as unknown[];
+    result = start(op, target, key, args);
   } catch (error) {
     finishWithError(seq, op, target, error);
     return undefined;

@@ -199,6 +199,7 @@ export function loadModule(url: string): Promise<ExportTable> {
 
 function kindOf(value: unknown): string {
   if (value === null) return 'null';
+  if (typeof value === 'function' && /^class\b/.test(Function.prototype.toString.call(value))) return 'class';
   if (Array.isArray(value)) return 'array';
   return typeof value;
 }
