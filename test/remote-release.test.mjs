@@ -1,0 +1,84 @@
+// The lifetime of worker objects behind proxies: release(), Symbol.dispose, garbage collection, and what a
+// proxy says once its object or its worker is gone.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { setImmediate as turn } from 'node:timers/promises';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { ErrorCodes, close, release, runSync, syncify } from 'syncbridge';
+import { assertBridgeError, fixture } from './helpers.mjs';
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc');
+
+const sdk = syncify(fixture('sdk.mjs'), { timeout: 60_000 });
+
+test('after release(), any use of the proxy throws ERR_SYNCBRIDGE_RELEASED naming the object', () => {
+  const client = new sdk.Client({ apiKey: 'k' });
+  assert.equal(client.whoami().model, 'tiny');
+  release(client);
+  assertBridgeError(() => client.whoami(), ErrorCodes.RELEASED, /Client #\d+/, /was released/);
+  assertBridgeError(() => client.model, ErrorCodes.RELEASED, /Client #\d+/);
+  assertBridgeError(() => sdk.sameObject(client, client), ErrorCodes.CLONE, /argument 1 is a proxy of Client #\d+, which was released/);
+  release(client); // twice is harmless
+});
+
+test('release() of something that is not a proxy says what it needs', () => {
+  assertBridgeError(() => release({}), ErrorCodes.INVALID_ARG, /release\(\) needs a proxy of a worker object/);
+});
+
+test("Symbol.dispose runs the object's own Symbol.asyncDispose in the worker, then releases it", () => {
+  const before = sdk.liveClients();
+  const client = sdk.createClient({ apiKey: 'k' });
+  assert.equal(sdk.liveClients(), before + 1);
+  sdk.logged();
+  client[Symbol.dispose]();
+  assert.deepEqual(sdk.logged(), ['client disposed']);
+  assert.equal(sdk.liveClients(), before);
+  assertBridgeError(() => client.whoami(), ErrorCodes.RELEASED);
+});
+
+test('release frees the object in the worker', async () => {
+  const things = Array.from({ length: 50 }, (_, i) => sdk.newThing(i));
+  const { alive: before } = sdk.aliveThings();
+  for (const thing of things) release(thing);
+  const { alive: after } = sdk.aliveThings();
+  assert.ok(after <= before - 50, `alive before ${before}, after ${after}`);
+});
+
+test('creating and dropping 100,000 proxies leaves the live objects in the worker flat', async () => {
+  const start = sdk.aliveThings().alive;
+  for (let round = 0; round < 10; round++) {
+    for (let i = 0; i < 10_000; i++) assert.equal(sdk.newThing(i).value(), i); // a temporary proxy, used once
+    gc();
+    await turn(); // finalizers run on the event loop; the handles go with the next call
+    await turn();
+  }
+  gc();
+  await turn();
+  sdk.liveClients(); // a call that carries the last releases
+  const { made, alive } = sdk.aliveThings();
+  assert.ok(made >= 100_000);
+  assert.ok(alive - start < 20_000, `${alive - start} of 100,000 dropped proxies' objects are still alive in the worker`);
+});
+
+test("when the worker ends, its proxies throw ERR_SYNCBRIDGE_RELEASED saying so, with the worker's failure as cause", async () => {
+  const short = syncify(fixture('sdk.mjs'), { timeout: 300 });
+  const client = new short.Client({ apiKey: 'k' });
+  assert.equal(client.model, 'tiny');
+  const slow = syncify(fixture('faults.mjs'), { timeout: 300 });
+  const timeout = assertBridgeError(() => slow.neverSettles(), ErrorCodes.TIMEOUT);
+  const error = assertBridgeError(() => client.whoami(), ErrorCodes.RELEASED, /Client #\d+/, /the worker that held it has ended/, /timed out/);
+  assert.equal(error.cause, timeout);
+  assert.equal(short.echo(1), 1, 'the next call starts a fresh worker');
+});
+
+test('close() ends the proxies of the workers it stops', async () => {
+  const client = new sdk.Client({ apiKey: 'k' });
+  await close();
+  assertBridgeError(() => client.whoami(), ErrorCodes.RELEASED, /close\(\) stopped it/);
+  assert.equal(
+    runSync(async () => 2),
+    2,
+  );
+});
