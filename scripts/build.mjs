@@ -1,6 +1,7 @@
 // Builds dist/: the worker bundled into a string, then the library as ESM and CommonJS with that string
 // inlined, then type declarations for both. One esbuild call per output, no config files.
-import { build } from 'esbuild';
+// Run by `npm run build`, and by npm itself as prepare/prepack: on `npm ci`, `npm pack`, `npm publish` and when
+// the package is installed from git, so a tarball or a git dependency always carries dist/.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,6 +9,19 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
+
+// Without the devDependencies (a checkout installed by path, `npm install ../syncbridge`, is linked, not
+// installed) say what to do rather than print a module-resolution stack.
+const tsc = path.join(root, 'node_modules/typescript/bin/tsc');
+let build;
+try {
+  ({ build } = await import('esbuild'));
+  if (!fs.existsSync(tsc)) throw Object.assign(new Error('typescript is not installed'), { code: 'ERR_MODULE_NOT_FOUND' });
+} catch (error) {
+  if (error?.code !== 'ERR_MODULE_NOT_FOUND') throw error;
+  console.error(`syncbridge: building dist/ needs the devDependencies (esbuild, typescript), not installed in ${root}: run \`npm ci\` there first.`);
+  process.exit(1);
+}
 fs.rmSync(dist, { recursive: true, force: true });
 
 const { version } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -53,9 +67,10 @@ fs.chmodSync(path.join(dist, 'cli.mjs'), 0o755);
 
 // Declarations, emitted once and copied: TypeScript reads dist/types as ES module declarations (the package
 // is "type": "module") and dist/cjs-types, marked "commonjs", as CommonJS ones for require() users.
-execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit' });
+execFileSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit' });
 fs.cpSync(path.join(dist, 'types'), path.join(dist, 'cjs-types'), { recursive: true });
 fs.writeFileSync(path.join(dist, 'cjs-types/package.json'), '{ "type": "commonjs" }\n');
 fs.writeFileSync(path.join(dist, 'index.d.mts'), "export * from './types/index.js';\n");
 fs.writeFileSync(path.join(dist, 'index.d.cts'), "export * from './cjs-types/index.js';\n");
-console.log(`built dist/ (worker ${(workerSource.length / 1024).toFixed(1)} KiB)`);
+// On stderr: npm pack --json prints what prepack/prepare write to stdout before its JSON.
+console.error(`built dist/ (worker ${(workerSource.length / 1024).toFixed(1)} KiB)`);

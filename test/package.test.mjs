@@ -13,7 +13,9 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 test('the packed package installs and works from an ES module and from CommonJS', { timeout: 180_000 }, () => {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'syncbridge-pack-'));
   try {
-    const packed = JSON.parse(execFileSync(npm, ['pack', '--json', '--pack-destination', scratch], { cwd: root, encoding: 'utf8' }));
+    // --ignore-scripts: pack the dist/ that `npm test` built (pretest); prepack and prepare would rebuild it, emptying dist/
+    // under the test files running beside this one. test/fresh-clone.test.mjs covers packing without a build.
+    const packed = JSON.parse(execFileSync(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', scratch], { cwd: root, encoding: 'utf8' }));
     const files = packed[0].files.map((f) => f.path);
     assert.ok(files.includes('dist/index.mjs') && files.includes('dist/index.cjs') && files.includes('dist/index.d.mts'), files.join(', '));
     assert.ok(files.includes('dist/cli.mjs'), 'the syncbridge command is packed');

@@ -61,7 +61,8 @@ function packOnce() {
   const dir = mkdtempSync(join(os.tmpdir(), 'syncbridge-pack-'));
   const built = run('npm', ['run', 'build'], { cwd: root, timeout: 300_000 });
   if (built.status !== 0) throw new Error(`build failed: ${built.summary()}`);
-  const packed = run('npm', ['pack', '--pack-destination', dir, '--json'], { cwd: root });
+  // Built just above: --ignore-scripts keeps prepack from building it twice more (prepack, then prepare).
+  const packed = run('npm', ['pack', '--ignore-scripts', '--pack-destination', dir, '--json'], { cwd: root });
   if (packed.status !== 0) throw new Error(`npm pack failed: ${packed.summary()}`);
   tarball = join(dir, JSON.parse(packed.stdout)[0].filename);
   return tarball;
