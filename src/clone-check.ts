@@ -21,7 +21,8 @@ import type { Marker } from './remote/markers.js';
  * usual refusal. Replacements are collected in `replaced`; the value itself is never changed.
  */
 export interface ReferencePolicy {
-  replace(value: object, kind: ReferenceKind): Marker | string | undefined;
+  /** `parent`: the container the value was found in (for a function, its `this` as a method). */
+  replace(value: object, kind: ReferenceKind, parent?: unknown): Marker | string | undefined;
   /** Plain objects with a Symbol.asyncIterator method are offered to `replace` as 'async-iterable'. */
   asyncIterables: boolean;
   replaced: Map<object, Marker>;
@@ -271,7 +272,7 @@ export function classify(root: unknown, label: string, policy?: ReferencePolicy)
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
     if (typeof value === 'function') {
-      const problem = policy ? offer(policy, value, 'function') : FUNCTION_PROBLEM;
+      const problem = policy ? offer(policy, value, 'function', i > 0 ? values[parents[i]!] : undefined) : FUNCTION_PROBLEM;
       if (problem !== undefined) return `${pathOf(i)} ${problem}`;
       continue;
     }
@@ -381,8 +382,8 @@ export function classify(root: unknown, label: string, policy?: ReferencePolicy)
 }
 
 /** Asks the policy about a value; undefined if it crosses as a marker, else the problem to report. */
-function offer(policy: ReferencePolicy, value: object, kind: ReferenceKind): string | undefined {
-  const answer = policy.replace(value, kind);
+function offer(policy: ReferencePolicy, value: object, kind: ReferenceKind, parent?: unknown): string | undefined {
+  const answer = policy.replace(value, kind, parent);
   if (typeof answer === 'object') {
     policy.replaced.set(value, answer);
     return undefined;

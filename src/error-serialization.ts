@@ -4,7 +4,7 @@
  */
 import { inspect } from 'node:util';
 import { findUncloneable } from './clone-check.js';
-import { ErrorCodes, SyncBridgeError } from './errors.js';
+import { type ErrorCode, ErrorCodes, SyncBridgeError } from './errors.js';
 
 const builtinErrors = {
   Error,
@@ -122,19 +122,25 @@ function classFor(base: BuiltinErrorName, className: string): new (...args: neve
 }
 
 const BOUNDARY = '    at [syncbridge: worker thread above, calling thread below]';
+/** The boundary in the stack of an error a callback threw, as the worker sees it. */
+export const CALLBACK_BOUNDARY = '    at [syncbridge: calling thread above (a callback), worker thread below]';
 
 /**
  * Rebuilds a thrown value. `callerFrames` (lines starting with "    at") are appended to the top error's
  * stack so that it reads: where it failed in the worker, then where the caller made the call.
  */
-export function decodeThrown(encoded: EncodedThrown, callerFrames?: string): unknown {
+export function decodeThrown(encoded: EncodedThrown, callerFrames?: string, boundary = BOUNDARY): unknown {
   if (encoded.kind === 'value') return encoded.value;
   if (encoded.kind === 'uncloneable') {
     return new SyncBridgeError(ErrorCodes.CLONE, `The worker threw a value that cannot cross threads: ${encoded.problem}. It was: ${encoded.shown}`);
   }
   const Class = classFor(encoded.base, encoded.className);
-  const error: Error =
-    encoded.base === 'AggregateError'
+  const code = encoded.props.code;
+  // One of ours from the other side (a callback's CALLBACK_ASYNC, say): a real SyncBridgeError again.
+  const ours = encoded.className === 'SyncBridgeError' && typeof code === 'string' && code.startsWith('ERR_SYNCBRIDGE_');
+  const error: Error = ours
+    ? new SyncBridgeError(code as ErrorCode, encoded.message)
+    : encoded.base === 'AggregateError'
       ? new (Class as unknown as typeof AggregateError)(
           (encoded.errors ?? []).map((e) => decodeThrown(e)),
           encoded.message,
@@ -143,7 +149,7 @@ export function decodeThrown(encoded: EncodedThrown, callerFrames?: string): unk
   const hidden = (value: unknown) => ({ value, writable: true, configurable: true, enumerable: false });
   if (error.name !== encoded.name) Object.defineProperty(error, 'name', hidden(encoded.name));
   if (encoded.stack !== undefined) {
-    Object.defineProperty(error, 'stack', hidden(callerFrames ? `${encoded.stack}\n${BOUNDARY}\n${callerFrames}` : encoded.stack));
+    Object.defineProperty(error, 'stack', hidden(callerFrames ? `${encoded.stack}\n${boundary}\n${callerFrames}` : encoded.stack));
   }
   if (encoded.cause !== undefined) Object.defineProperty(error, 'cause', hidden(decodeThrown(encoded.cause)));
   Object.assign(error, encoded.props);

@@ -19,6 +19,8 @@ export const ErrorCodes = {
   UNCAUGHT: 'ERR_SYNCBRIDGE_UNCAUGHT',
   /** A proxy of a worker object was used after release(), or after the worker that held the object ended. */
   RELEASED: 'ERR_SYNCBRIDGE_RELEASED',
+  /** A callback returned a promise while the caller was blocked, where nothing can await it. */
+  CALLBACK_ASYNC: 'ERR_SYNCBRIDGE_CALLBACK_ASYNC',
   /** This runtime or thread cannot do what was asked (e.g. it cannot block). */
   UNSUPPORTED: 'ERR_SYNCBRIDGE_UNSUPPORTED',
 } as const;

@@ -38,7 +38,14 @@ export const Word = {
    * its flag before its last check, so one of the two always sees the other (sequential consistency).
    */
   CALLER_PARKED: 9,
+  /** How many of the worker's waiters are parked (its serve loop, and its pump while callbacks run). */
   WORKER_PARKED: 10,
+  /** The seq of the last request the worker has read out of the request area: the area is free again. */
+  REQUEST_ACK: 11,
+  /** The seq of the last response the caller has read out of the response area: the area is free again. */
+  RESPONSE_ACK: 12,
+  /** Bumped by the worker for each event it posts on the events port (callback calls, late responses). */
+  EVENTS_POSTED: 13,
 } as const;
 export const HEADER_WORDS = 16;
 export const HEADER_BYTES = HEADER_WORDS * 4;
@@ -82,6 +89,16 @@ export const Op = {
   DISPOSE: 13,
   /** The worker's own counters (live handles, heap), for tests and the doctor. */
   STATS: 14,
+  /**
+   * The answer to a callback call (see Event): target = the call's id, key = a Status, args = [value].
+   * Not a request: nothing answers it.
+   */
+  REPLY: 15,
+  /**
+   * Call a method of an export (a class's static method, a callable export's own method): target =
+   * module URL, key = export name, args = [method name, ...arguments].
+   */
+  CALL_MEMBER: 16,
 } as const;
 export type Op = (typeof Op)[keyof typeof Op];
 
@@ -107,6 +124,17 @@ export const REFS_FLAG = 1;
  */
 export type Request = [seq: number, op: Op, target: string | number, key: string | number, args: unknown[], flags?: number, releases?: number[]];
 export type Response = [seq: number, status: Status, value?: unknown, flags?: number];
+
+/**
+ * worker → caller, on the events port (a MessagePort the caller drains while it waits, and listens to
+ * between calls). Calls of the caller's functions (callbacks) go this way, and so do responses that find
+ * the response area still holding one the caller has not read (it was busy in a callback).
+ */
+export type Event =
+  | [kind: 'call', callId: number, callbackId: number, args: unknown[], flags: number]
+  | [kind: 'response', response: Response]
+  /** A callback the worker no longer holds (garbage-collected there), and how many times it had arrived. */
+  | [kind: 'drop', callbackId: number, arrivals: number];
 
 /** A failure the worker reports on the library's behalf; the caller turns it into a SyncBridgeError. */
 export interface LibraryFailure {

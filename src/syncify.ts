@@ -51,9 +51,30 @@ export function syncify<T = Record<string, (...args: any[]) => unknown>>(module:
       }[name]!;
       site.entry = fn;
       construction.entry = fn;
+      fn = withStaticMethods(fn, name);
       functions.set(name, fn);
     }
     return fn;
+  };
+
+  // `Client.fromEnv()`, `axios.get()`: a method of the export itself runs in the worker too.
+  const OWN = new Set(['name', 'length', 'prototype', 'call', 'apply', 'bind', 'toString', 'constructor', Symbol.hasInstance]);
+  const withStaticMethods = (fn: (...args: unknown[]) => unknown, name: string) => {
+    const members = new Map<string, (...args: unknown[]) => unknown>();
+    return new Proxy(fn, {
+      get(target, property, receiver) {
+        if (typeof property === 'symbol' || OWN.has(property)) return Reflect.get(target, property, receiver);
+        if (PROBES.has(property)) return undefined;
+        let member = members.get(property);
+        if (!member) {
+          const site = { label: `${name}.${property}() from ${where}`, entry: undefined as unknown as (...args: never[]) => unknown };
+          member = { [property]: (...args: unknown[]) => bridge.call(Op.CALL_MEMBER, url, name, [property, ...args], settings, site) }[property]!;
+          site.entry = member;
+          members.set(property, member);
+        }
+        return member;
+      },
+    });
   };
 
   let exportList: Array<[string, string]> | undefined;

@@ -5,14 +5,14 @@
  * dead worker, time out and report long waits.
  */
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { classify, Crossing, type ReferencePolicy } from './clone-check.js';
 import { MARK, valueMarkerOf } from './remote/markers.js';
 import { Connection, reviveResult, stateOf, describeRemote } from './remote/proxies.js';
 import { revived, withMarkers } from './remote/values.js';
 import { defaults } from './defaults.js';
 import { assertCanBlock, detectRuntime, unsupportedWorkerOptions } from './environment.js';
-import { decodeThrown, fileOfFrame, type EncodedThrown } from './error-serialization.js';
+import { decodeThrown, encodeThrown, fileOfFrame, type EncodedThrown } from './error-serialization.js';
 import { ErrorCodes, SyncBridgeError, type ErrorCode } from './errors.js';
 import type { CallSettings, WorkerOptions } from './options.js';
 import { defaultExecArgv } from './loaders.js';
@@ -31,8 +31,9 @@ import {
   sizeHintOf,
   viewsOf,
   writeMessage,
+  type Event,
   type LibraryFailure,
-  type Op,
+  Op,
   type Response,
   type SharedViews,
 } from './protocol.js';
@@ -96,6 +97,14 @@ function failure(code: ErrorCode, message: string, site: CallSite, cause?: unkno
   return error;
 }
 
+/** Values ready to be written: vetted, with markers in place of what crosses by reference. */
+interface Encoded {
+  values: unknown[];
+  flags: number;
+  json: boolean;
+  sizeHint: number;
+}
+
 interface LiveWorker {
   worker: Worker;
   views: SharedViews;
@@ -113,13 +122,32 @@ interface LiveWorker {
   exitCode?: number;
   /** The flags the worker was started with, for messages about a worker that failed to start. */
   execArgv: string[];
-  /** The proxies of this worker's objects. */
+  /** The proxies of this worker's objects, and the callbacks it holds. */
   connection: Connection;
+  /** Events from the worker (protocol.ts Event): callback calls, late responses. */
+  events: MessagePort;
+  eventsSeen: number;
+  /** Responses read before the call they answer was waited for (a callback was running meanwhile). */
+  early: Map<number, Response>;
+  /** Settings for what callbacks receive when they run between calls. */
+  idleSettings: CallSettings;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/** Where a function found in an argument lived: its `this` when the worker calls it (a method of a plain object). */
+function methodHolder(parent: unknown): object | undefined {
+  if (typeof parent !== 'object' || parent === null || Array.isArray(parent) || parent instanceof Map || parent instanceof Set) return undefined;
+  return parent;
 }
 
 export class ThreadBridge {
   #live: LiveWorker | undefined;
   readonly #spin = new AdaptiveSpin(defaults.callerSpinMicros, defaults.wakeSpinMicros);
+  /** The callbacks running on this thread now, innermost last: the worker is waiting for each of them. */
+  readonly #runningCallbacks: string[] = [];
 
   constructor(private readonly workerOptions: WorkerOptions) {}
 
@@ -130,7 +158,7 @@ export class ThreadBridge {
   readonly #arguments: ReferencePolicy = {
     asyncIterables: false,
     replaced: new Map(),
-    replace: (value, kind) => {
+    replace: (value, kind, parent) => {
       const remote = stateOf(value);
       if (remote) {
         if (remote.connection !== this.#live?.connection || remote.released || remote.connection.endedBy) {
@@ -138,6 +166,8 @@ export class ThreadBridge {
         }
         return { [MARK]: 'handle', id: remote.marker.id };
       }
+      // A function of ours: the worker gets a function that calls back into this thread.
+      if (kind === 'function' && this.#live) return this.#live.connection.callbackMarker(value as (...args: unknown[]) => unknown, methodHolder(parent));
       // Not for other proxies: `instanceof` would run their traps (or throw, if revoked).
       return kind === 'instance' ? valueMarkerOf(value) : undefined;
     },
@@ -153,40 +183,13 @@ export class ThreadBridge {
         connection.endedBy?.cause,
       );
     }
-    // Vet first: structured clone would silently strip class instances and symbol keys, not just fail.
-    let json = true;
-    let sizeHint = 0;
-    const policy = this.#arguments;
-    policy.replaced.clear();
-    for (let i = 0; i < args.length; i++) {
-      const crossing = classify(args[i], `argument ${i + 1}`, policy);
-      if (typeof crossing === 'string') throw failure(ErrorCodes.CLONE, `${site.label}: ${crossing}.`, site);
-      sizeHint += sizeHintOf(args[i]);
-      if (crossing !== Crossing.JSON || !jsonPays(args[i])) json = false;
-    }
-    let flags = 0;
-    if (policy.replaced.size > 0) {
-      args = withMarkers(args, policy.replaced) as unknown[];
-      policy.replaced.clear();
-      flags = REFS_FLAG;
-    }
+    // The worker first: a function in the arguments becomes a callback of this worker's connection.
     const live = this.#ensureWorker(site);
-    const seq = ++live.seq;
+    const encoded = this.#encode(args, site, (problem) => failure(ErrorCodes.CLONE, `${site.label}: ${problem}.`, site));
+    const { seq, wokeWorker } = this.#send(live, op, target, key, encoded, site);
     const { words } = live.views;
-    const releases = live.connection.takeReleases();
-    const request = releases ? [seq, op, target, key, args, flags, releases] : flags ? [seq, op, target, key, args, flags] : [seq, op, target, key, args];
-    let length: number;
-    try {
-      length = writeMessage(request, json, live.views.request, live.port, transferListOf(args), sizeHint);
-    } catch (error) {
-      throw failure(ErrorCodes.CLONE, `${site.label}: the arguments cannot be sent to the worker (${String(error)}).`, site, error);
-    }
-    Atomics.store(words, Word.REQUEST_LENGTH, length);
-    Atomics.store(words, Word.REQUEST_SEQ, seq);
-    const wokeWorker = Atomics.load(words, Word.WORKER_PARKED) === 1;
-    if (wokeWorker) Atomics.notify(words, Word.REQUEST_SEQ);
-
     const outcome = this.#wait(live, seq, settings, started, site, wokeWorker);
+    if (outcome instanceof Error) throw outcome;
     drainOutput(live.views);
     if (outcome === 'timed-out') {
       const neverStarted = Atomics.load(words, Word.WORKER_STATE) === WorkerState.STARTING;
@@ -207,13 +210,7 @@ export class ThreadBridge {
       this.#retire('it stopped during a call', error);
       throw error;
     }
-    let response: Response;
-    try {
-      response = readMessage(Atomics.load(words, Word.RESPONSE_LENGTH), live.views.response, live.port) as Response;
-    } catch (error) {
-      // E.g. a structure the worker's (larger) stack could serialize, but this thread cannot rebuild.
-      throw failure(ErrorCodes.CLONE, `${site.label}: the result could not be rebuilt in the calling thread (${(error as Error).message}).`, site, error);
-    }
+    const response = outcome;
     const [, status, value, responseFlags] = response;
     switch (status) {
       case Status.OK:
@@ -242,6 +239,183 @@ export class ThreadBridge {
     }
   }
 
+  /** Vets and encodes the values of a message to the worker: arguments, or a callback's result. */
+  #encode(values: unknown[], site: CallSite, refuse: (problem: string) => Error): Encoded {
+    // Vet first: structured clone would silently strip class instances and symbol keys, not just fail.
+    let json = true;
+    let sizeHint = 0;
+    const policy = this.#arguments;
+    policy.replaced.clear();
+    for (let i = 0; i < values.length; i++) {
+      const crossing = classify(values[i], `argument ${i + 1}`, policy);
+      if (typeof crossing === 'string') {
+        policy.replaced.clear();
+        throw refuse(crossing);
+      }
+      sizeHint += sizeHintOf(values[i]);
+      if (crossing !== Crossing.JSON || !jsonPays(values[i])) json = false;
+    }
+    void site;
+    if (policy.replaced.size === 0) return { values, flags: 0, json, sizeHint };
+    const marked = withMarkers(values, policy.replaced) as unknown[];
+    policy.replaced.clear();
+    return { values: marked, flags: REFS_FLAG, json, sizeHint };
+  }
+
+  /** Writes one message into the request area, once the worker has read the one before it. */
+  #send(live: LiveWorker, op: Op, target: string | number, key: string | number, encoded: Encoded, site: CallSite): { seq: number; wokeWorker: boolean } {
+    const { words } = live.views;
+    if (Atomics.load(words, Word.REQUEST_ACK) !== live.seq) this.#awaitRequestRead(live, site);
+    const seq = ++live.seq;
+    const releases = live.connection.takeReleases();
+    const { values, flags, json, sizeHint } = encoded;
+    const request = releases ? [seq, op, target, key, values, flags, releases] : flags ? [seq, op, target, key, values, flags] : [seq, op, target, key, values];
+    let length: number;
+    try {
+      length = writeMessage(request, json, live.views.request, live.port, transferListOf(values), sizeHint);
+    } catch (error) {
+      live.seq--;
+      throw failure(ErrorCodes.CLONE, `${site.label}: the arguments cannot be sent to the worker (${String(error)}).`, site, error);
+    }
+    Atomics.store(words, Word.REQUEST_LENGTH, length);
+    Atomics.store(words, Word.REQUEST_SEQ, seq);
+    const wokeWorker = Atomics.load(words, Word.WORKER_PARKED) > 0;
+    if (wokeWorker) Atomics.notify(words, Word.REQUEST_SEQ);
+    return { seq, wokeWorker };
+  }
+
+  /**
+   * The worker has not yet read the last message (rare: a callback that ran while the worker was busy
+   * answered before the worker got to the request that was waiting). Its event loop is free, so it will.
+   */
+  #awaitRequestRead(live: LiveWorker, site: CallSite): void {
+    const { words } = live.views;
+    const deadline = performance.now() + defaults.watchdogAfter + 10_000;
+    while (Atomics.load(words, Word.REQUEST_ACK) !== live.seq) {
+      if (Atomics.load(words, Word.WORKER_STATE) === WorkerState.EXITED || Atomics.load(words, Word.WORKER_GONE) === 1) return;
+      if (performance.now() > deadline) throw failure(ErrorCodes.TIMEOUT, `${site.label}: the worker did not read the previous message.`, site);
+      Atomics.wait(words, Word.REQUEST_ACK, Atomics.load(words, Word.REQUEST_ACK), 1);
+    }
+  }
+
+  /**
+   * What the worker sent meanwhile: events (run callbacks, keep early responses), then the response
+   * area. Returns the response to `seq` once it is here.
+   */
+  #take(live: LiveWorker, seq: number, settings: CallSettings, site: CallSite): Response | Error | undefined {
+    const { words } = live.views;
+    if (Atomics.load(words, Word.EVENTS_POSTED) !== live.eventsSeen) this.#drainEvents(live, settings);
+    const inArea = Atomics.load(words, Word.RESPONSE_SEQ);
+    if (inArea !== Atomics.load(words, Word.RESPONSE_ACK)) {
+      let response: Response;
+      try {
+        response = readMessage(Atomics.load(words, Word.RESPONSE_LENGTH), live.views.response, live.port) as Response;
+      } catch (error) {
+        // E.g. a structure the worker's (larger) stack could serialize, but this thread cannot rebuild.
+        response = [
+          inArea,
+          Status.FAILED,
+          { code: ErrorCodes.CLONE, message: `the result could not be rebuilt in the calling thread (${(error as Error).message}).` },
+        ];
+      }
+      Atomics.store(words, Word.RESPONSE_ACK, inArea);
+      if (inArea === seq) return response;
+      live.early.set(inArea, response);
+    }
+    const early = live.early.get(seq);
+    if (early) {
+      live.early.delete(seq);
+      return early;
+    }
+    void site;
+    return undefined;
+  }
+
+  #drainEvents(live: LiveWorker, settings: CallSettings): void {
+    for (;;) {
+      const received = receiveMessageOnPort(live.events);
+      if (!received) return;
+      live.eventsSeen++;
+      this.#onEvent(live, received.message as Event, settings, true);
+    }
+  }
+
+  #onEvent(live: LiveWorker, event: Event, settings: CallSettings, blocked: boolean): void {
+    switch (event[0]) {
+      case 'response':
+        live.early.set(event[1][0], event[1]);
+        return;
+      case 'drop':
+        live.connection.dropCallback(event[1], event[2]);
+        return;
+      case 'call':
+        this.#runCallback(live, event, settings, blocked);
+        return;
+    }
+  }
+
+  /**
+   * Runs a callback the worker called, on this thread, and answers. `blocked`: this thread is inside a
+   * sync call (its event loop cannot run, so a promise the callback returns cannot be awaited).
+   */
+  #runCallback(live: LiveWorker, [, callId, callbackId, args, flags]: Extract<Event, { 0: 'call' }>, settings: CallSettings, blocked: boolean): void {
+    // The worker's output so far first: it printed before it called.
+    if (Atomics.load(live.views.words, Word.OUTPUT_LENGTH) > 0) drainOutput(live.views);
+    const callback = live.connection.callback(callbackId);
+    const site: CallSite = { label: `callback ${callback?.fn.name || 'anonymous function'}`, entry: this.#runCallback };
+    const answer = (status: Status, value: unknown) => {
+      if (this.#live !== live) return; // the worker has gone; nobody waits for this answer
+      let encoded: Encoded;
+      try {
+        encoded = status === Status.OK ? this.#encode([value], site, (problem) => new Error(problem)) : { values: [value], flags: 0, json: false, sizeHint: 0 };
+      } catch (error) {
+        encoded = {
+          values: [{ code: ErrorCodes.CLONE, message: `its return value cannot cross: ${(error as Error).message.replace(/^argument 1/, 'the value')}` }],
+          flags: 0,
+          json: false,
+          sizeHint: 0,
+        };
+        status = Status.FAILED;
+      }
+      this.#send(live, Op.REPLY, callId, status, encoded, site);
+    };
+    if (!callback) {
+      answer(Status.FAILED, { code: ErrorCodes.RELEASED, message: `the calling thread no longer holds callback #${callbackId}.` });
+      return;
+    }
+    let result: unknown;
+    this.#runningCallbacks.push(callback.fn.name || 'anonymous function');
+    try {
+      const values = flags === REFS_FLAG ? (revived(args, (marker) => reviveResult(marker, live.connection, this, settings)) as unknown[]) : args;
+      result = callback.fn.apply(callback.thisArg, values);
+    } catch (error) {
+      answer(Status.THROW, encodeThrown(error));
+      return;
+    } finally {
+      this.#runningCallbacks.pop();
+    }
+    if (!isThenable(result)) {
+      answer(Status.OK, result);
+      return;
+    }
+    if (!blocked) {
+      // Between calls, on the event loop: a promise is awaited like any other.
+      Promise.resolve(result).then(
+        (value) => answer(Status.OK, value),
+        (error: unknown) => answer(Status.THROW, encodeThrown(error)),
+      );
+      return;
+    }
+    Promise.resolve(result).catch(() => {}); // its outcome can reach nobody; do not let it crash the process
+    answer(Status.FAILED, {
+      code: ErrorCodes.CALLBACK_ASYNC,
+      message:
+        'it returned a promise while the calling thread was blocked in a synchronous call, where nothing can await it ' +
+        "(this thread's event loop cannot run until the call returns). Make the callback synchronous, or do its " +
+        'asynchronous part inside the worker module.',
+    });
+  }
+
   /** Stops the worker, if any. The next call starts a new one. */
   close(): Promise<void> {
     return this.#retire('close() stopped it');
@@ -258,9 +432,11 @@ export class ThreadBridge {
     const buffer = allocateShared(layout);
     const { port1, port2 } = new MessageChannel();
     const watch = new MessageChannel();
+    const events = new MessageChannel();
     const workerData: WorkerData = {
       buffer,
       port: port2,
+      events: events.port2,
       watchPort: watch.port2,
       layout,
       spinMicros: defaults.workerSpinMicros,
@@ -274,7 +450,7 @@ export class ThreadBridge {
         eval: true,
         name: 'syncbridge',
         workerData,
-        transferList: [port2, watch.port2],
+        transferList: [port2, watch.port2, events.port2],
         ...(execArgv && { execArgv }),
         ...(env && { env }),
         ...(resourceLimits && { resourceLimits }),
@@ -314,7 +490,18 @@ export class ThreadBridge {
       seq: 0,
       execArgv: execArgv ?? process.execArgv,
       connection: new Connection(),
+      events: events.port1,
+      eventsSeen: 0,
+      early: new Map(),
+      idleSettings: { timeout: defaults.timeout, warnAfter: defaults.warnAfter },
     };
+    // Between calls, callbacks (listeners) run on this thread's event loop as their calls arrive. The port
+    // is unref'd: a listener the worker holds does not keep the process alive by itself.
+    next.events.on('message', (event: Event) => {
+      next.eventsSeen++;
+      this.#onEvent(next, event, next.idleSettings, false);
+    });
+    next.events.unref();
     worker.on('error', (error) => {
       next.error = error;
     });
@@ -332,17 +519,17 @@ export class ThreadBridge {
     started: number,
     site: CallSite,
     wokeWorker: boolean,
-  ): 'answered' | 'timed-out' | 'exited' | 'gone' {
+  ): Response | Error | 'timed-out' | 'exited' | 'gone' {
     const { words } = live.views;
     const deadline = started + settings.timeout;
     // Spin first: the answer to a quick call arrives before a park/wake cycle would finish.
     this.#spin.spin(words, Word.SIGNAL, Atomics.load(words, Word.SIGNAL), wokeWorker);
-    if (Atomics.load(words, Word.RESPONSE_SEQ) === seq) return 'answered';
-
     let nextReport = settings.warnAfter > 0 ? started + settings.warnAfter : Infinity;
     for (;;) {
       const signal = Atomics.load(words, Word.SIGNAL);
-      if (Atomics.load(words, Word.RESPONSE_SEQ) === seq) return 'answered';
+      const response = this.#take(live, seq, settings, site);
+      if (response) return response;
+      if (this.#live !== live) return 'gone'; // a callback closed or replaced the worker
       if (Atomics.load(words, Word.WORKER_STATE) === WorkerState.EXITED) return 'exited';
       if (Atomics.load(words, Word.WORKER_GONE) === 1) return 'gone';
       if (Atomics.load(words, Word.OUTPUT_LENGTH) > 0) drainOutput(live.views);
@@ -353,6 +540,8 @@ export class ThreadBridge {
         this.#reportLongWait(live, site, now - started);
         nextReport += settings.warnAfter;
       }
+      // Something arrived while we looked (a callback ran): look again before parking.
+      if (Atomics.load(words, Word.SIGNAL) !== signal) continue;
       const watchdogDue = live.watchdog ? Infinity : started + defaults.watchdogAfter;
       Atomics.store(words, Word.CALLER_PARKED, 1);
       Atomics.wait(words, Word.SIGNAL, signal, Math.min(deadline, nextReport, watchdogDue) - now);
@@ -389,6 +578,9 @@ export class ThreadBridge {
           ? 'The worker has not started yet: a loader or --import in execArgv may have failed or hung. '
           : 'It is still running in the worker. If it waits for something only this (blocked) thread could provide ' +
             '(a message, a timer, a server running here), it will never finish: that is a deadlock. ') +
+        (this.#runningCallbacks.length > 0
+          ? `This call was made inside ${this.#runningCallbacks.map((name) => `callback ${name}`).join(', inside ')}, which the worker called and is waiting for. `
+          : '') +
         'Set a "timeout" option or SYNCBRIDGE_TIMEOUT to fail instead of waiting; set warnAfter: 0 to silence this.\n',
     );
   }

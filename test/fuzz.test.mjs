@@ -334,9 +334,13 @@ function assertRefused(fn, expected, { anchored = true } = {}) {
   assert.ok(error.message.includes(wanted), `expected the message to contain\n  ${JSON.stringify(wanted)}\ngot\n  ${JSON.stringify(error.message)}`);
 }
 
+const CALLBACKS = new Set(['function', 'asyncFunction']);
+
 test('a poisoned argument is refused with ERR_SYNCBRIDGE_CLONE naming its path, and the next call works', () => {
   fc.assert(
     fc.property(poisonedArb, ({ args: generated, argIndex, site, kind, newKey, getterKey, backLinks }) => {
+      // Functions in arguments become callbacks (test/callbacks.test.mjs).
+      fc.pre(!CALLBACKS.has(kind));
       const args = copy(generated);
       const i = argIndex % args.length;
       const sites = plantSites(args[i], newKey);
@@ -449,8 +453,8 @@ test('deep nesting: 1000 levels cross both ways; 100 000 levels are refused with
 // ---------------------------------------------------------------------------------------------------------
 
 test('a property key that starts with "." is rendered quoted, not as a plain property or a Map lookup', () => {
-  assertRefused(() => m.echo({ '.foo': () => 1 }), `argument 1 → ${renderKey('.foo')} is a function`);
-  assertRefused(() => m.echo({ a: { '.get("x")': () => 1 } }), 'argument 1 → a[".get(\\"x\\")"] is a function');
+  assertRefused(() => m.echo({ '.foo': Symbol('s') }), `argument 1 → ${renderKey('.foo')} is a symbol`);
+  assertRefused(() => m.echo({ a: { '.get("x")': Symbol('s') } }), 'argument 1 → a[".get(\\"x\\")"] is a symbol');
 });
 
 test('named properties of an array arrive, in both directions', () => {
@@ -467,7 +471,7 @@ test('a function, class instance or symbol key on an array is refused with its p
   class Secret {
     #hidden = 1;
   }
-  assertRefused(() => m.echo({ list: Object.assign([1], { cb: () => 1 }) }), 'argument 1 → list.cb is a function');
+  assertRefused(() => m.echo({ list: Object.assign([1], { s: Symbol('s') }) }), 'argument 1 → list.s is a symbol');
   assertRefused(() => m.echo({ list: Object.assign([1], { who: new Secret() }) }), 'argument 1 → list.who is an instance of Secret');
   // Also when the value takes structured clone (the Date forces it), which would make the instance plain.
   assertRefused(() => m.echo({ list: Object.assign([1], { who: new Secret() }), d: new Date(0) }), 'argument 1 → list.who is an instance of Secret');
@@ -538,8 +542,9 @@ test("object Map keys are named by position: rendering them never runs the key's
       ran = true;
       return 'k';
     },
+    s: Symbol('s'),
   };
-  assertRefused(() => m.echo(new Map([[key, 1]])), 'argument 1 → .<Map key #0>.toString is a function');
+  assertRefused(() => m.echo(new Map([[key, 1]])), 'argument 1 → .<Map key #0>.s is a symbol');
   assert.equal(ran, false, "the check ran the key's toString()");
 });
 

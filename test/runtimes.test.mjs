@@ -63,7 +63,7 @@ test('where captureStackTrace(o, fn) finds no frames (Bun, after a tail call), e
     `import { runSync, syncify } from ${library};
     function callsTheWorker() { runSync(async () => { throw new TypeError('from the worker'); }); }
     try { callsTheWorker(); } catch (error) { console.log(JSON.stringify(error.stack)); }
-    function passesAFunction() { syncify(${JSON.stringify(fixture('faults.mjs').href)}).ok(() => {}); }
+    function passesAFunction() { syncify(${JSON.stringify(fixture('faults.mjs').href)}).ok(new (class Local {})()); }
     try { passesAFunction(); } catch (error) { console.log(JSON.stringify(error.stack)); }`,
     { args: ['--require', fileURLToPath(fixture('frameless-capture.cjs'))] },
   );
@@ -75,7 +75,7 @@ test('where captureStackTrace(o, fn) finds no frames (Bun, after a tail call), e
   const boundary = thrown.findIndex((line) => line.includes('[syncbridge: worker thread above, calling thread below]'));
   assert.ok(boundary > 0, thrown.join('\n'));
   assert.match(thrown[boundary + 1] ?? '', /at callsTheWorker \(.*script\.mjs/, thrown.join('\n'));
-  assert.match(refused[0], /^SyncBridgeError: ok\(\) from .*faults\.mjs: argument 1 is a function/);
+  assert.match(refused[0], /^SyncBridgeError: ok\(\) from .*faults\.mjs: argument 1 is an instance of Local/);
   assert.match(refused[1] ?? '', /at passesAFunction \(.*script\.mjs/, refused.join('\n'));
 });
 

@@ -42,7 +42,14 @@ export interface SearchParamsMarker {
   search: string;
 }
 
-export type Marker = RefMarker | HandleMarker | UrlMarker | SearchParamsMarker;
+/** A function of the caller's, passed to the worker: calling it there calls back into the caller. */
+export interface CallbackMarker {
+  [MARK]: 'callback';
+  id: number;
+  name: string;
+}
+
+export type Marker = RefMarker | HandleMarker | UrlMarker | SearchParamsMarker | CallbackMarker;
 
 export function isMarker(value: unknown): value is Marker {
   return typeof value === 'object' && value !== null && Object.hasOwn(value, MARK);

@@ -10,7 +10,14 @@ import { inspect } from 'node:util';
 import { ErrorCodes, SyncBridgeError } from '../errors.js';
 import type { CallSettings } from '../options.js';
 import { Op } from '../protocol.js';
-import { Iteration, MARK, type Marker, type RefMarker } from './markers.js';
+import { type CallbackMarker, Iteration, MARK, type Marker, type RefMarker } from './markers.js';
+
+/** A function of this thread that the worker holds: `sent` counts the times it was passed (see dropCallback). */
+interface Callback {
+  fn: (...args: unknown[]) => unknown;
+  thisArg: object | undefined;
+  sent: number;
+}
 
 /** What a proxy needs of the bridge that made it. */
 export interface RemoteHost {
@@ -56,6 +63,42 @@ export class Connection {
     if (!this.endedBy) this.pendingReleases.push(id);
   });
 
+  readonly #callbacks = new Map<number, Callback>();
+  readonly #callbackIds = new WeakMap<object, number>();
+  #nextCallback = 1;
+
+  /** The marker for a function passed to the worker: the same id for the same function while the worker holds it. */
+  callbackMarker(fn: (...args: unknown[]) => unknown, thisArg: object | undefined): CallbackMarker {
+    let id = this.#callbackIds.get(fn);
+    let callback = id === undefined ? undefined : this.#callbacks.get(id);
+    if (id === undefined || !callback) {
+      id = this.#nextCallback++;
+      callback = { fn, thisArg, sent: 0 };
+      this.#callbacks.set(id, callback);
+      this.#callbackIds.set(fn, id);
+    }
+    if (thisArg !== undefined) callback.thisArg = thisArg;
+    callback.sent++;
+    return { [MARK]: 'callback', id, name: fn.name };
+  }
+
+  callback(id: number): Callback | undefined {
+    return this.#callbacks.get(id);
+  }
+
+  /**
+   * The worker let go of a callback it had received `arrivals` times. Forget it only if that is every time
+   * it was sent: a marker still on its way would arrive to a callback we no longer hold.
+   */
+  dropCallback(id: number, arrivals: number): void {
+    const callback = this.#callbacks.get(id);
+    if (!callback) return;
+    callback.sent -= arrivals;
+    if (callback.sent > 0) return;
+    this.#callbacks.delete(id);
+    this.#callbackIds.delete(callback.fn);
+  }
+
   takeReleases(): number[] | undefined {
     if (this.pendingReleases.length === 0) return undefined;
     const releases = this.pendingReleases;
@@ -66,6 +109,7 @@ export class Connection {
   end(reason: string, cause?: unknown): void {
     this.endedBy ??= { reason, cause };
     this.pendingReleases = [];
+    this.#callbacks.clear();
   }
 
   /** The proxy for a reference that arrived in a result: the existing one for its handle, or a new one. */
@@ -98,6 +142,15 @@ export function reviveResult(marker: Marker, connection: Connection, host: Remot
       return new URL(marker.href);
     case 'params':
       return new URLSearchParams(marker.search);
+    case 'callback': {
+      // One of our own functions, come back: itself again.
+      const callback = connection.callback(marker.id);
+      if (callback) return callback.fn;
+      throw new SyncBridgeError(
+        ErrorCodes.RELEASED,
+        `The worker returned callback #${marker.id} (${marker.name || 'anonymous'}), which this thread no longer holds.`,
+      );
+    }
     default:
       throw new Error(`syncbridge: protocol error, unexpected ${String(marker[MARK])} marker in a result`);
   }

@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import { inspect } from 'node:util';
-import { workerData, parentPort, type MessagePort } from 'node:worker_threads';
+import { workerData, parentPort, type MessagePort, type TransferListItem } from 'node:worker_threads';
 import { classify, Crossing } from '../clone-check.js';
 import { encodeThrown } from '../error-serialization.js';
 import { ErrorCodes } from '../errors.js';
@@ -26,13 +26,16 @@ import {
   writeMessage,
   type Layout,
   type LibraryFailure,
+  type Event,
   type Request,
+  type Response,
 } from '../protocol.js';
 import { AdaptiveSpin } from '../spin.js';
 import { transferListOf } from '../transfer.js';
 import { Failure } from './failure.js';
 import * as remote from './objects.js';
 import { revived, withMarkers } from '../remote/values.js';
+import { outstandingCallbacks, settle, setUpCallbacks } from './callbacks.js';
 import { loadModule, loadedModule, findExport, listExports } from './modules.js';
 import { afterPreloads } from './preloads.js';
 import { compileFunction, closureFailure } from './run-function.js';
@@ -40,6 +43,8 @@ import { compileFunction, closureFailure } from './run-function.js';
 export interface WorkerData {
   buffer: SharedArrayBuffer;
   port: MessagePort;
+  /** Events for the caller (protocol.ts Event): callback calls, late responses. */
+  events: MessagePort;
   /** Never used here: it only has to live exactly as long as this thread (see watchdog.ts). */
   watchPort: MessagePort;
   layout: Layout;
@@ -48,7 +53,7 @@ export interface WorkerData {
 }
 
 // Destructured into module-level constants, so watchPort stays referenced for this thread's lifetime.
-const { buffer, port, watchPort, layout, spinMicros, wakeSpinMicros } = workerData as WorkerData;
+const { buffer, port, events, watchPort, layout, spinMicros, wakeSpinMicros } = workerData as WorkerData;
 void watchPort;
 const views = viewsOf(buffer, layout);
 const { words } = views;
@@ -62,16 +67,39 @@ function signalCaller(): boolean {
 }
 
 const output = captureOutput(views, signalCaller);
-let currentSeq = 0;
+/** Requests being served: more than one when a callback called back into this worker. */
+const inFlight = new Set<number>();
 /** Whether the last answer had to wake the caller: its next request then comes a wake-up later. */
 let wokeCaller = false;
 let retiring = false;
 
+function postEvent(event: Event, transferList?: TransferListItem[]): void {
+  events.postMessage(event, transferList ?? []);
+  // Posted first, counted second: a caller that sees the count finds the event on its port.
+  Atomics.add(words, Word.EVENTS_POSTED, 1);
+  signalCaller();
+}
+
 function respond(seq: number, status: Status, value: unknown, json = false, flags = 0): void {
+  inFlight.delete(seq);
+  output.active = inFlight.size > 0;
+  const transferList = status === Status.OK ? transferListOf([value]) : undefined;
+  const message: Response = flags !== 0 ? [seq, status, value, flags] : value === undefined ? [seq, status] : [seq, status, value];
+  if (Atomics.load(words, Word.RESPONSE_ACK) !== Atomics.load(words, Word.RESPONSE_SEQ)) {
+    // The caller has not read the last response yet (it is running a callback that called us again):
+    // this one must not overwrite it, and goes as an event instead.
+    try {
+      postEvent(['response', message], transferList);
+    } catch (error) {
+      postEvent([
+        'response',
+        [seq, Status.FAILED, { code: ErrorCodes.CLONE, message: `The result could not be sent to the calling thread: ${String(error)}` }],
+      ]);
+    }
+    return;
+  }
   let length: number;
   try {
-    const transferList = status === Status.OK ? transferListOf([value]) : undefined;
-    const message = flags !== 0 ? [seq, status, value, flags] : value === undefined ? [seq, status] : [seq, status, value];
     length = writeMessage(message, json, views.response, port, transferList, sizeHintOf(value));
   } catch (error) {
     // classify() vets values first; this catches what it cannot foresee (e.g. a getter that throws late).
@@ -81,7 +109,6 @@ function respond(seq: number, status: Status, value: unknown, json = false, flag
     };
     length = writeMessage([seq, Status.FAILED, failure], false, views.response, port);
   }
-  output.active = false;
   Atomics.store(words, Word.RESPONSE_LENGTH, length);
   Atomics.store(words, Word.RESPONSE_SEQ, seq);
   wokeCaller = signalCaller();
@@ -115,6 +142,13 @@ function start(op: Op, target: string | number, key: string | number, args: unkn
       return afterPreloads(() => compileFunction(target as string)(...args));
     case Op.EXPORTS:
       return loadModule(target as string).then(listExports);
+    case Op.CALL_MEMBER: {
+      const [member, ...rest] = args as [string, ...unknown[]];
+      return loadModule(target as string).then((loaded) => {
+        const { fn } = findExport(loaded, target as string, asName(key));
+        return remote.callMember(fn, `${asName(key)}.${member}`, member, rest);
+      });
+    }
     case Op.CONSTRUCT:
       if (typeof target === 'number') return remote.construct(target, args);
       return loadModule(target).then((loaded) => {
@@ -150,7 +184,6 @@ function start(op: Op, target: string | number, key: string | number, args: unkn
 
 function finishWithValue(seq: number, result: unknown): void {
   if (retiring) return;
-  currentSeq = 0;
   // The common "returns nothing": [seq, status] in JSON reads back with value undefined.
   if (result === undefined) {
     respond(seq, Status.OK, undefined, true);
@@ -169,7 +202,6 @@ function finishWithValue(seq: number, result: unknown): void {
 
 function finishWithError(seq: number, op: Op, target: string | number, error: unknown): void {
   if (retiring) return;
-  currentSeq = 0;
   const failure = error instanceof Failure ? error.failure : op === Op.RUN ? closureFailure(error, target as string) : undefined;
   if (failure) respond(seq, Status.FAILED, failure);
   else respond(seq, Status.THROW, encodeThrown(error));
@@ -177,7 +209,17 @@ function finishWithError(seq: number, op: Op, target: string | number, error: un
 
 /** Serves one request; returns a promise only if the work is asynchronous. */
 function handle([seq, op, target, key, args, flags, releases]: Request): Promise<void> | undefined {
-  currentSeq = seq;
+  if (op === Op.REPLY) {
+    // An answer from a callback: it settles a promise in here, and nothing answers it.
+    try {
+      const value = flags === REFS_FLAG ? (revived(args, remote.reviveArgument) as unknown[])[0] : args[0];
+      settle(target as number, key as number, value, undefined);
+    } catch (error) {
+      settle(target as number, Status.THROW, encodeThrown(error), undefined);
+    }
+    return undefined;
+  }
+  inFlight.add(seq);
   output.active = true;
   let result: unknown;
   try {
@@ -202,8 +244,9 @@ function handle([seq, op, target, key, args, flags, releases]: Request): Promise
 function escaped(error: unknown, what: string): void {
   if (retiring) return;
   retiring = true;
-  if (currentSeq !== 0) {
-    respond(currentSeq, Status.UNCAUGHT, { what, error: encodeThrown(error) });
+  if (inFlight.size > 0) {
+    // The innermost call, the one the caller is waiting for: it replaces this worker.
+    respond(Math.max(...inFlight), Status.UNCAUGHT, { what, error: encodeThrown(error) });
     return;
   }
   // Between calls nobody is waiting: say it on stderr (directly: the worker is about to stop) and stop.
@@ -226,23 +269,71 @@ const spin = new AdaptiveSpin(spinMicros, wakeSpinMicros);
 /** Often enough for timers and I/O under back-to-back calls; rarely enough to cost little (~1%). */
 const YIELD_EVERY_MS = 10;
 
+/** The seq of the last request read out of the request area, by the serve loop or the pump. */
+let handled = 0;
+
+/** Reads the waiting request and starts it; a promise if it is asynchronous. */
+function serveNext(): Promise<void> | undefined {
+  handled = Atomics.load(words, Word.REQUEST_SEQ);
+  const request = readMessage(Atomics.load(words, Word.REQUEST_LENGTH), views.request, port) as Request;
+  Atomics.store(words, Word.REQUEST_ACK, handled);
+  return handle(request);
+}
+
+/** Parks until the caller writes the next request; WORKER_PARKED counts parked waiters for the caller's notify. */
+async function parked(): Promise<void> {
+  Atomics.add(words, Word.WORKER_PARKED, 1);
+  const waiting = Atomics.waitAsync(words, Word.REQUEST_SEQ, handled);
+  if (waiting.async) await waiting.value;
+  Atomics.sub(words, Word.WORKER_PARKED, 1);
+}
+
+let pumping = false;
+let pumpParked = false;
+
+/**
+ * While callbacks are outstanding, the serve loop may be awaiting the very call that made them; the
+ * caller, running a callback, may meanwhile call this worker again or answer. The pump reads those
+ * requests without waiting for any of them (they may nest to any depth).
+ */
+async function pump(): Promise<void> {
+  if (pumping) return;
+  pumping = true;
+  try {
+    while (outstandingCallbacks() > 0 && !retiring) {
+      if (Atomics.load(words, Word.REQUEST_SEQ) !== handled) {
+        void serveNext();
+        continue;
+      }
+      pumpParked = true;
+      await parked();
+      pumpParked = false;
+    }
+  } finally {
+    pumping = false;
+  }
+}
+
+setUpCallbacks({
+  sink: { post: (event) => postEvent(event) },
+  policy: remote.resultPolicy,
+  revive: remote.reviveArgument,
+  busy: () => void pump(),
+  // The last answer arrived: a parked pump must wake up to stop (a stale waiter would linger otherwise).
+  idle: () => pumpParked && Atomics.notify(words, Word.REQUEST_SEQ),
+});
+
 async function serve(): Promise<void> {
   // A fresh buffer per worker: seqs start at 1, and a request may already be waiting.
-  let handled = 0;
   let lastYield = performance.now();
   Atomics.store(words, Word.WORKER_STATE, WorkerState.READY);
   for (;;) {
     if (Atomics.load(words, Word.REQUEST_SEQ) === handled && !spin.spin(words, Word.REQUEST_SEQ, handled, wokeCaller)) {
-      Atomics.store(words, Word.WORKER_PARKED, 1);
-      const waiting = Atomics.waitAsync(words, Word.REQUEST_SEQ, handled);
-      if (waiting.async) await waiting.value;
-      Atomics.store(words, Word.WORKER_PARKED, 0);
+      await parked();
       lastYield = performance.now();
       continue;
     }
-    handled = Atomics.load(words, Word.REQUEST_SEQ);
-    const request = readMessage(Atomics.load(words, Word.REQUEST_LENGTH), views.request, port) as Request;
-    const pending = handle(request);
+    const pending = serveNext();
     if (pending) await pending;
     // Back-to-back calls that finish without a macrotask would starve this thread's timers and I/O
     // (the spin above never yields): give the event loop a turn every YIELD_EVERY_MS.

@@ -7,6 +7,7 @@ import { ErrorCodes } from '../errors.js';
 import { Iteration, MARK, type Marker, type RefMarker, valueMarkerOf } from '../remote/markers.js';
 import type { ReferenceKind, ReferencePolicy } from '../clone-check.js';
 import { Failure } from './failure.js';
+import { callbackFor, callbackIdOf } from './callbacks.js';
 
 const objects = new Map<number, object>();
 const ids = new WeakMap<object, number>();
@@ -106,6 +107,8 @@ export function resultPolicy(): ReferencePolicy {
     replace(value: object, kind: ReferenceKind): Marker | string | undefined {
       if (kind === 'instance') return valueMarkerOf(value) ?? refMarker(value);
       if (kind === 'proxy') return 'is a Proxy; proxies cannot cross threads';
+      const callback = kind === 'function' ? callbackIdOf(value) : undefined;
+      if (callback !== undefined) return { [MARK]: 'callback', id: callback, name: (value as { name: string }).name };
       return refMarker(value);
     },
   };
@@ -120,6 +123,8 @@ export function reviveArgument(marker: Marker): unknown {
       return new URL(marker.href);
     case 'params':
       return new URLSearchParams(marker.search);
+    case 'callback':
+      return callbackFor(marker);
     default:
       throw new Failure(ErrorCodes.CLONE, `An argument holds an unexpected ${String(marker[MARK])} marker.`);
   }
@@ -136,6 +141,13 @@ export function callMethod(id: number, key: string, args: unknown[]): unknown {
     throw new TypeError(`${describe(target)}.${key} is not a function (it is ${method === null ? 'null' : typeof method})`);
   }
   return (method as (...a: unknown[]) => unknown).apply(target, args);
+}
+
+/** A method of an export itself (a static method), called with the export as `this`. */
+export function callMember(owner: object, label: string, member: string, args: unknown[]): unknown {
+  const method = (owner as Record<string, unknown>)[member];
+  if (typeof method !== 'function') throw new TypeError(`${label} is not a function (it is ${method === null ? 'null' : typeof method})`);
+  return (method as (...a: unknown[]) => unknown).apply(owner, args);
 }
 
 export function apply(id: number, thisId: number, args: unknown[]): unknown {

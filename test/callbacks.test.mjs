@@ -1,0 +1,138 @@
+// Functions the caller passes (plugins, hooks, listeners) run on the caller's thread while it is blocked,
+// and between calls on its event loop.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ErrorCodes, SyncBridgeError, syncify } from 'syncbridge';
+import { fixture, runScript } from './helpers.mjs';
+
+const sdk = syncify(fixture('sdk.mjs'), { timeout: 20_000 });
+
+test('a function argument runs on the calling thread, and its return value reaches the worker', () => {
+  const threads = [];
+  const add = (a, b) => {
+    threads.push(globalThis.process.threadId ?? 0);
+    return a + b;
+  };
+  assert.equal(sdk.callOnly(add, 2, 3), 5);
+  assert.deepEqual(
+    sdk.callTwice((x) => x * 10, 1),
+    [10, 20],
+  );
+  assert.deepEqual(threads, [0], 'the callback ran on this (the main) thread');
+});
+
+test("a plugin's method runs with its object as `this`, and the worker's object it receives is a proxy", () => {
+  const plugin = {
+    name: 'css',
+    prefix: 'P:',
+    setup(build) {
+      build.onLoad(/\.css$/, (args) => ({ contents: this.prefix + args.path }));
+    },
+  };
+  const out = sdk.build({ files: ['a.css', 'b.js'], plugins: [plugin] });
+  assert.deepEqual(out, [{ contents: 'P:a.css' }, { contents: 'default' }]);
+});
+
+test('re-entrant calls nest to any depth without deadlock', () => {
+  const down = (n) => (n <= 0 ? 'bottom' : sdk.depth(down, n - 1));
+  // Each level: the worker calls back (n), the callback calls the worker again (n - 1).
+  assert.equal(sdk.depth(down, 16), '16:14:12:10:8:6:4:2:bottom');
+});
+
+test("a callback's throw reaches the worker with class, code and cause, and comes back to the caller intact", () => {
+  const cause = new Error('root cause');
+  const error = assert.throws(
+    () =>
+      sdk.callOnly(function failing() {
+        throw Object.assign(new TypeError('callback failed', { cause }), { code: 'E_CB' });
+      }),
+    (e) => e instanceof TypeError && e.code === 'E_CB' && e.message === 'callback failed' && e.cause?.message === 'root cause',
+  );
+  void error;
+  let caught;
+  try {
+    sdk.callOnly(function failing() {
+      throw new RangeError('from the callback');
+    });
+  } catch (e) {
+    caught = e;
+  }
+  const lines = caught.stack.split('\n');
+  const callback = lines.findIndex((l) => l.includes('calling thread above (a callback), worker thread below'));
+  const worker = lines.findIndex((l) => l.includes('worker thread above, calling thread below'));
+  assert.ok(callback > 0 && worker > callback, caught.stack);
+  assert.match(lines.slice(1, callback).join('\n'), /at failing /, 'the callback frames come first');
+  assert.match(lines.slice(callback, worker).join('\n'), /callOnly .*sdk\.mjs/, "then the worker's frames");
+  assert.match(lines.slice(worker).join('\n'), /callbacks\.test\.mjs/, "then the caller's");
+});
+
+test('a callback that returns a promise while the caller is blocked fails with ERR_SYNCBRIDGE_CALLBACK_ASYNC, and nothing hangs', () => {
+  const error = assert.throws(
+    () => sdk.callOnly(async () => 1),
+    (e) => e instanceof SyncBridgeError,
+  );
+  void error;
+  try {
+    sdk.callOnly(async function loadsLater() {});
+  } catch (e) {
+    assert.equal(e.code, ErrorCodes.CALLBACK_ASYNC);
+    assert.match(e.message, /callback loadsLater: it returned a promise while the calling thread was blocked/);
+    assert.match(e.message, /Make the callback synchronous/);
+  }
+  assert.equal(
+    sdk.callOnly(() => 'still works'),
+    'still works',
+  );
+});
+
+test('a listener registered in one call fires inside a later call, and on the event loop between calls, in order', async () => {
+  const seen = [];
+  const listener = (value) => seen.push(value);
+  sdk.on('tick', listener);
+  sdk.emitNow('tick', 'during a call');
+  assert.deepEqual(seen, ['during a call']);
+  sdk.emitLater('tick', 'between calls', 5);
+  sdk.emitLater('tick', 'and again', 10);
+  await sleep(200);
+  assert.deepEqual(seen, ['during a call', 'between calls', 'and again']);
+  assert.equal(sdk.off('tick', listener), 0, 'the same function passed twice is the same function in the worker');
+});
+
+test('between calls a listener may be async: its promise is awaited', async () => {
+  const seen = [];
+  const listener = async (value) => {
+    await sleep(5);
+    seen.push(value);
+  };
+  sdk.on('async', listener);
+  sdk.emitLater('async', 1, 1);
+  await sleep(200);
+  assert.deepEqual(seen, [1]);
+  sdk.off('async', listener);
+});
+
+test('the same function passed in two calls is one function in the worker', () => {
+  const fn = () => 1;
+  assert.equal(sdk.sameObject(fn, fn), true);
+  sdk.on('same', fn);
+  assert.equal(sdk.off('same', fn), 0);
+});
+
+test('a pending listener does not keep the process alive', () => {
+  const library = JSON.stringify(import.meta.resolve('syncbridge'));
+  const result = runScript(
+    `import { syncify } from ${library};
+    const sdk = syncify(${JSON.stringify(fixture('sdk.mjs').href)});
+    sdk.on('never', () => console.log('fired'));
+    console.log('registered');`,
+    { timeout: 15_000 },
+  );
+  assert.equal(result.status, 0, result.stderr);
+  assert.equal(result.stdout.trim(), 'registered');
+});
+
+test('static methods of an exported class run in the worker', () => {
+  const account = sdk.Account.open('static');
+  assert.equal(account.name, 'static');
+});
