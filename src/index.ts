@@ -7,6 +7,6 @@ export { runSync, type RunSync } from './run-sync.js';
 export { close } from './bridges.js';
 export { transfer } from './transfer.js';
 export { SyncBridgeError, ErrorCodes, type ErrorCode } from './errors.js';
-export type { CallOptions, WorkerOptions, SyncifyOptions } from './options.js';
+export type { CallOptions, WorkerOptions, SyncifyOptions } from './config/options.js';
 export type { Syncified, NotCallable } from './types.js';
 export { diagnose, type DoctorReport, type DoctorOptions } from './doctor.js';

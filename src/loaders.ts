@@ -12,7 +12,7 @@ import fs from 'node:fs';
 // Through the namespace, as in resolve-module.ts: webpack rewrites a bare createRequire(x) call and warns.
 import * as nodeModule from 'node:module';
 import path from 'node:path';
-import { detectRuntime } from './environment.js';
+import { detectRuntime } from './env/runtime.js';
 import { splitNodeOptions } from './worker/preloads.js';
 
 const TS_NODE_INSTANCE = Symbol.for('ts-node.register.instance');

@@ -1,7 +1,7 @@
 /** runSync(): one self-contained async function, run synchronously. */
 import { bridgeFor } from './bridges.js';
 import { ErrorCodes, SyncBridgeError, invalidArgument } from './errors.js';
-import { checkOptions, callSettings, workerOptionsOf, type CallOptions, type CallSettings, type WorkerOptions } from './options.js';
+import { checkOptions, callSettings, workerOptionsOf, type CallOptions, type CallSettings, type WorkerOptions } from './config/options.js';
 import { Op } from './protocol.js';
 import { findTransformArtefact, transformArtefactMessage } from './transform-artefacts.js';
 

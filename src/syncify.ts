@@ -1,7 +1,7 @@
 /** syncify(): a module's exports as synchronous functions. */
 import { bridgeFor } from './bridges.js';
 import { SyncBridgeError } from './errors.js';
-import { checkOptions, callSettings, workerOptionsOf, type CallSettings, type SyncifyOptions } from './options.js';
+import { checkOptions, callSettings, workerOptionsOf, type CallSettings, type SyncifyOptions } from './config/options.js';
 import { Op } from './protocol.js';
 import { resolveModuleUrl } from './resolve-module.js';
 import type { Syncified } from './types.js';

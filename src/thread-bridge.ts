@@ -7,11 +7,11 @@
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { classify, Crossing } from './clone-check.js';
-import { defaults } from './defaults.js';
-import { assertCanBlock, detectRuntime, unsupportedWorkerOptions } from './environment.js';
+import { defaults } from './config/defaults.js';
+import { assertCanBlock, detectRuntime, unsupportedWorkerOptions } from './env/runtime.js';
 import { decodeThrown, fileOfFrame, type EncodedThrown } from './error-serialization.js';
 import { ErrorCodes, SyncBridgeError, type ErrorCode } from './errors.js';
-import type { CallSettings, WorkerOptions } from './options.js';
+import type { CallSettings, WorkerOptions } from './config/options.js';
 import { defaultExecArgv } from './loaders.js';
 import { drainOutput, writeToCaller } from './output.js';
 import { AdaptiveSpin } from './spin.js';

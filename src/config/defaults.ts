@@ -1,4 +1,4 @@
-import { readEnv } from './environment.js';
+import { readEnv } from '../env/runtime.js';
 
 /** Environment variables a user can set without touching code. */
 export const envVars = {

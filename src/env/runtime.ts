@@ -1,5 +1,5 @@
 /** What this runtime and thread can do. Checked once per thread, on first use. */
-import { ErrorCodes, SyncBridgeError } from './errors.js';
+import { ErrorCodes, SyncBridgeError } from '../errors.js';
 
 export interface RuntimeInfo {
   name: 'node' | 'bun' | 'deno';

@@ -1,8 +1,8 @@
 /** The options users pass, checked once (at syncify() time) so that a mistake fails where it was made. */
 import type { ResourceLimits } from 'node:worker_threads';
 import { defaults, envVars } from './defaults.js';
-import { readEnv } from './environment.js';
-import { ErrorCodes, SyncBridgeError } from './errors.js';
+import { readEnv } from '../env/runtime.js';
+import { ErrorCodes, SyncBridgeError } from '../errors.js';
 
 export interface CallOptions {
   /**
