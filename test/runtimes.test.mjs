@@ -117,5 +117,5 @@ test('a runtime without Atomics.waitAsync is refused with ERR_SYNCBRIDGE_UNSUPPO
     try { runSync(async () => 1); } catch (error) { console.log(error.code + ': ' + error.message); }`,
   );
   assert.equal(result.status, 0, result.stderr);
-  assert.match(result.stdout, /^ERR_SYNCBRIDGE_UNSUPPORTED: This runtime \(node [\d.]+\) has no Atomics\.waitAsync/);
+  assert.match(result.stdout, /^ERR_SYNCBRIDGE_UNSUPPORTED: This runtime \(Node [\d.]+\) has no Atomics\.waitAsync/);
 });

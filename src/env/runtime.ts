@@ -1,4 +1,7 @@
-/** What this runtime and thread can do. Checked once per thread, on first use. */
+/**
+ * Which runtime this is, and what it and this thread can do: the one runtime detection of the library
+ * (caller and worker alike). Checked once per thread, on first use.
+ */
 import { ErrorCodes, SyncBridgeError } from '../errors.js';
 
 export interface RuntimeInfo {
@@ -13,7 +16,10 @@ export function detectRuntime(): RuntimeInfo {
   return { name: 'node', version: process.versions.node };
 }
 
-const describe = (runtime: RuntimeInfo) => `${runtime.name} ${runtime.version}`;
+/** For messages: "Node 20.19.0", "Bun 1.2.3", "Deno 2.1.0". */
+export function runtimeLabel(runtime: RuntimeInfo = detectRuntime()): string {
+  return `${runtime.name === 'node' ? 'Node' : runtime.name === 'bun' ? 'Bun' : 'Deno'} ${runtime.version}`;
+}
 
 let canBlock: boolean | undefined;
 
@@ -30,7 +36,7 @@ export function assertCanBlock(): void {
     // The worker, on this same runtime, waits for calls with it so that its own event loop keeps running.
     throw new SyncBridgeError(
       ErrorCodes.UNSUPPORTED,
-      `This runtime (${describe(detectRuntime())}) has no Atomics.waitAsync, which syncbridge's worker needs to wait for calls while its event loop runs.`,
+      `This runtime (${runtimeLabel()}) has no Atomics.waitAsync, which syncbridge's worker needs to wait for calls while its event loop runs.`,
     );
   }
   try {
@@ -58,7 +64,7 @@ export function assertCanBlock(): void {
 export function unsupportedWorkerOptions(options: { execArgv?: string[]; resourceLimits?: object }): string | undefined {
   const runtime = detectRuntime();
   if (runtime.name === 'node') return undefined;
-  const name = `${runtime.name === 'bun' ? 'Bun' : 'Deno'} ${runtime.version}`;
+  const name = runtimeLabel(runtime);
   if (options.resourceLimits !== undefined) {
     return (
       `the "resourceLimits" option is not supported on ${name}: ` +
