@@ -87,7 +87,8 @@ export interface DoctorReport {
   thread: { main: boolean; canBlock: boolean; reason?: string };
   /**
    * What a call without options gets: SYNCBRIDGE_TIMEOUT / SYNCBRIDGE_WARN_AFTER or the built-in defaults.
-   * timeoutMs null means no limit. `problem`: such calls fail here before they start, and why.
+   * timeoutMs null means no limit. `problem`: a SYNCBRIDGE_* variable has a value its setting does not accept
+   * (config/defaults.ts), so calls that read it fail here before they start, and why.
    */
   callDefaults: { timeoutMs: number | null; warnAfterMs: number | null; problem?: string };
   /** Node's permission model (--permission) or Deno's permissions, when they restrict this process. */
