@@ -12,7 +12,7 @@ import { isMainThread } from 'node:worker_threads';
 import { hasNodeFlag, nodePreloads, splitNodeOptions } from './env/node-flags.js';
 import { assertCanBlock, detectRuntime } from './env/runtime.js';
 import { loadsTsNode, tsNodeRegistered } from './env/ts-node.js';
-import { invalidArgument } from './errors.js';
+import { ErrorCodes, libraryError } from './errors.js';
 import { callSettings, type CallSettings } from './config/options.js';
 import { Op } from './protocol.js';
 import { resolveModuleUrl } from './resolve-module.js';
@@ -439,7 +439,8 @@ function probeTypeScript(probe: Probe | undefined, notes: string[]): DoctorRepor
  */
 export function diagnose(options: DoctorOptions = {}): DoctorReport {
   const calls = options.calls ?? 300;
-  if (!Number.isInteger(calls) || calls < 1) throw invalidArgument(`diagnose(): "calls" must be a positive integer; got ${String(calls)}.`, diagnose);
+  if (!Number.isInteger(calls) || calls < 1)
+    throw libraryError(ErrorCodes.INVALID_ARG, `diagnose(): "calls" must be a positive integer; got ${String(calls)}.`, { entry: diagnose });
   const notes: string[] = [];
   const { name, version } = detectRuntime();
   const nodeOptions = name === 'deno' ? null : (attempt('NODE_OPTIONS', notes, () => process.env.NODE_OPTIONS) ?? null);

@@ -3,7 +3,7 @@
  * variables: a value a setting does not accept is refused the same way, whichever variable and whoever reads it.
  */
 import { readEnv } from '../env/runtime.js';
-import { ErrorCodes, SyncBridgeError } from '../errors.js';
+import { ErrorCodes, libraryError } from '../errors.js';
 
 /** Environment variables a user can set without touching code. */
 export const envVars = {
@@ -45,7 +45,7 @@ export function envNumber(setting: NumberSetting, raw: string | undefined = read
   const value = Number(raw);
   if (acceptsNumber(setting, value)) return value;
   const name = envVars[setting];
-  throw new SyncBridgeError(
+  throw libraryError(
     ErrorCodes.INVALID_ARG,
     `The environment variable ${name}="${raw}" must be ${numberRule(setting)}: set it to one, e.g. ${name}=${RULES[setting].example}, or unset it.`,
   );

@@ -1,6 +1,6 @@
 /** The options users pass, checked once (at syncify() time) so that a mistake fails where it was made. */
 import type { ResourceLimits } from 'node:worker_threads';
-import { ErrorCodes, SyncBridgeError } from '../errors.js';
+import { ErrorCodes, libraryError, type SyncBridgeError } from '../errors.js';
 import { acceptsNumber, checkTuning, defaults, envNumber, numberRule } from './defaults.js';
 
 export interface CallOptions {
@@ -34,7 +34,7 @@ export interface CallSettings {
 }
 
 function invalid(message: string): SyncBridgeError {
-  return new SyncBridgeError(ErrorCodes.INVALID_ARG, message);
+  return libraryError(ErrorCodes.INVALID_ARG, message);
 }
 
 /** An option's number, checked by the same rule as its environment variable (config/defaults.ts). */

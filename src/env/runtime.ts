@@ -2,7 +2,7 @@
  * Which runtime this is, and what it and this thread can do: the one runtime detection of the library
  * (caller and worker alike). Checked once per thread, on first use.
  */
-import { ErrorCodes, SyncBridgeError } from '../errors.js';
+import { ErrorCodes, libraryError } from '../errors.js';
 
 export interface RuntimeInfo {
   name: 'node' | 'bun' | 'deno';
@@ -27,14 +27,11 @@ let canBlock: boolean | undefined;
 export function assertCanBlock(): void {
   if (canBlock) return;
   if (typeof SharedArrayBuffer !== 'function' || typeof Atomics?.wait !== 'function') {
-    throw new SyncBridgeError(
-      ErrorCodes.UNSUPPORTED,
-      'This runtime has no SharedArrayBuffer/Atomics.wait, which a synchronous call needs to wait for its worker.',
-    );
+    throw libraryError(ErrorCodes.UNSUPPORTED, 'This runtime has no SharedArrayBuffer/Atomics.wait, which a synchronous call needs to wait for its worker.');
   }
   if (typeof (Atomics as { waitAsync?: unknown }).waitAsync !== 'function') {
     // The worker, on this same runtime, waits for calls with it so that its own event loop keeps running.
-    throw new SyncBridgeError(
+    throw libraryError(
       ErrorCodes.UNSUPPORTED,
       `This runtime (${runtimeLabel()}) has no Atomics.waitAsync, which syncbridge's worker needs to wait for calls while its event loop runs.`,
     );
@@ -42,7 +39,7 @@ export function assertCanBlock(): void {
   try {
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
   } catch (error) {
-    throw new SyncBridgeError(
+    throw libraryError(
       ErrorCodes.UNSUPPORTED,
       'This thread is not allowed to block (Atomics.wait threw), so it cannot make synchronous calls: ' +
         'call the async function with await here, or make the synchronous call from a worker thread.',
