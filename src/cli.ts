@@ -92,7 +92,7 @@ function formatReport(report: DoctorReport): string {
   lines.push(`  ${thread.main ? 'main thread' : 'worker thread'}; can block (Atomics.wait): ${thread.canBlock ? 'yes' : `no: ${thread.reason}`}`);
   const defaults = report.callDefaults;
   if (defaults.problem) {
-    lines.push(`  calls without "timeout" and "warnAfter" options fail here: ${defaults.problem}`);
+    lines.push(`  calls fail here before they start: ${defaults.problem}`);
   } else {
     const timeout = defaults.timeoutMs === null ? 'none' : `${defaults.timeoutMs} ms`;
     const warn = defaults.warnAfterMs ? `every ${defaults.warnAfterMs} ms` : 'never';

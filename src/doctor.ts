@@ -9,9 +9,11 @@ import Module from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
-import { assertCanBlock, detectRuntime } from './environment.js';
-import { invalidArgument } from './errors.js';
-import { callSettings, type CallSettings } from './options.js';
+import { hasNodeFlag, nodePreloads, splitNodeOptions } from './env/node-flags.js';
+import { assertCanBlock, detectRuntime } from './env/runtime.js';
+import { loadsTsNode, tsNodeRegistered } from './env/ts-node.js';
+import { ErrorCodes, libraryError } from './errors.js';
+import { callSettings, type CallSettings } from './config/options.js';
 import { Op } from './protocol.js';
 import { resolveModuleUrl } from './resolve-module.js';
 import { ThreadBridge, type CallSite } from './thread-bridge.js';
@@ -74,8 +76,8 @@ export interface DoctorReport {
     execArgv: string[];
     nodeOptions: string | null;
     /**
-     * Modules preloaded by flags (execArgv, NODE_OPTIONS), and whether they apply in syncbridge's worker
-     * (see preloadFlags in doctor.ts).
+     * Modules preloaded by flags, NODE_OPTIONS first and then execArgv (the order Node reads them), as Node
+     * parses them (src/env/node-flags.ts), and whether they apply in syncbridge's worker (see preloadsOf).
      */
     preloads: Array<{ flag: string; module: string; from: 'execArgv' | 'NODE_OPTIONS'; runsInWorker: boolean }>;
   };
@@ -85,7 +87,8 @@ export interface DoctorReport {
   thread: { main: boolean; canBlock: boolean; reason?: string };
   /**
    * What a call without options gets: SYNCBRIDGE_TIMEOUT / SYNCBRIDGE_WARN_AFTER or the built-in defaults.
-   * timeoutMs null means no limit. `problem`: such calls fail here before they start, and why.
+   * timeoutMs null means no limit. `problem`: a SYNCBRIDGE_* variable has a value its setting does not accept
+   * (config/defaults.ts), so calls that read it fail here before they start, and why.
    */
   callDefaults: { timeoutMs: number | null; warnAfterMs: number | null; problem?: string };
   /** Node's permission model (--permission) or Deno's permissions, when they restrict this process. */
@@ -178,36 +181,16 @@ function directoryOf(notes: string[]): DoctorReport['directory'] {
   );
 }
 
-/** Splits NODE_OPTIONS roughly as Node does (spaces; double quotes group). */
-function splitOptions(value: string): string[] {
-  return [...value.matchAll(/"((?:\\.|[^"])*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
-}
-
-/** What --import/--require/--loader and friends preload: the values that follow them. */
-function preloads(args: string[]): string[] {
-  return preloadFlags(args, 'execArgv').map((p) => p.module);
-}
-
-type Preload = DoctorReport['runtime']['preloads'][number];
-
 /**
  * Node runs --require preloads in every worker, and --loader hooks serve every thread. It runs --import
  * preloads only in workers started from a file, and syncbridge starts its worker from source (eval: true),
  * so the worker replays them itself before its first call (src/worker/preloads.ts): all of them apply there.
  */
-function preloadFlags(args: string[], from: Preload['from']): Preload[] {
-  const found: Preload[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const match = /^(--import|--require|-r|--loader|--experimental-loader)(?:=(.*))?$/.exec(args[i]!);
-    if (!match) continue;
-    const module = match[2] ?? args[++i];
-    if (module !== undefined) found.push({ flag: match[1]!, module, from, runsInWorker: true });
-  }
-  return found;
+function preloadsOf(execArgv: readonly string[], nodeOptions: string | null): DoctorReport['runtime']['preloads'] {
+  return nodePreloads(execArgv, nodeOptions ?? undefined).map(({ flag, module, from }) => ({ flag, module, from, runsInWorker: true }));
 }
 
 const TSX = /(?:^|[\\/=:])tsx(?:[\\/]|$)/;
-const TS_NODE = /(?:^|[\\/=:])ts-node(?:[\\/]|$)/;
 
 function nodeTypeStripping(version: string, features: Record<string, unknown>, flags: string[]): { mode: string | false; text: string } {
   const [major = 0, minor = 0] = version.split('.').map(Number);
@@ -216,8 +199,8 @@ function nodeTypeStripping(version: string, features: Record<string, unknown>, f
   if (typescript === false) return { mode: false, text: 'off: process.features.typescript = false (--no-experimental-strip-types?)' };
   // Node 22.6 to 22.9 have the flag but not process.features.typescript.
   if (major > 22 || (major === 22 && minor >= 6)) {
-    if (flags.includes('--experimental-transform-types')) return { mode: 'transform', text: 'on: --experimental-transform-types' };
-    if (flags.includes('--experimental-strip-types')) return { mode: 'strip', text: 'on: --experimental-strip-types' };
+    if (hasNodeFlag(flags, '--experimental-transform-types')) return { mode: 'transform', text: 'on: --experimental-transform-types' };
+    if (hasNodeFlag(flags, '--experimental-strip-types')) return { mode: 'strip', text: 'on: --experimental-strip-types' };
     return { mode: false, text: `off: Node ${version} strips types only with --experimental-strip-types` };
   }
   return { mode: false, text: `not in Node ${version} (built-in type stripping arrived in 22.6, on by default from 22.18 and 23.6)` };
@@ -240,31 +223,24 @@ function installedTools(cwd: string | null): string[] {
 }
 
 function typescriptLoaders(report: Pick<DoctorReport, 'runtime'>, notes: string[]): { loaders: TypeScriptLoader[]; stripping: string | null } {
-  const { name, version, execArgv, nodeOptions } = report.runtime;
+  const { name, version, execArgv, nodeOptions, preloads } = report.runtime;
   if (name === 'bun') return { loaders: [{ name: 'bun', via: 'Bun runs TypeScript natively', inheritedByWorker: true }], stripping: null };
   if (name === 'deno') return { loaders: [{ name: 'deno', via: 'Deno runs TypeScript natively', inheritedByWorker: true }], stripping: null };
 
   const loaders: TypeScriptLoader[] = [];
-  const optionArgs = nodeOptions ? splitOptions(nodeOptions) : [];
   const features = (process as unknown as { features: Record<string, unknown> }).features ?? {};
-  const stripping = nodeTypeStripping(version, features, [...execArgv, ...optionArgs]);
+  const stripping = nodeTypeStripping(version, features, [...execArgv, ...splitNodeOptions(nodeOptions ?? undefined)]);
   if (stripping.mode) {
     loaders.push({ name: stripping.mode === 'transform' ? 'node-transform-types' : 'node-strip-types', via: stripping.text, inheritedByWorker: true });
   }
-  for (const [args, where] of [
-    [execArgv, 'execArgv'],
-    [optionArgs, 'NODE_OPTIONS'],
-  ] as const) {
-    for (const preload of preloads(args)) {
-      const tool = TSX.test(preload) ? 'tsx' : TS_NODE.test(preload) ? 'ts-node' : /swc|esbuild|oxc|jiti|sucrase|babel/i.test(preload) ? 'other' : undefined;
-      if (tool && !loaders.some((l) => l.name === tool && l.via.includes(where))) {
-        loaders.push({ name: tool === 'other' ? preload : tool, via: `${preload} preloaded in ${where}`, inheritedByWorker: 'unknown' });
-      }
+  for (const { module: preload, from: where } of preloads) {
+    const tool = TSX.test(preload) ? 'tsx' : loadsTsNode(preload) ? 'ts-node' : /swc|esbuild|oxc|jiti|sucrase|babel/i.test(preload) ? 'other' : undefined;
+    if (tool && !loaders.some((l) => l.name === tool && l.via.includes(where))) {
+      loaders.push({ name: tool === 'other' ? preload : tool, via: `${preload} preloaded in ${where}`, inheritedByWorker: 'unknown' });
     }
   }
   // ts-node's register() marks the process; syncbridge passes its hook to the worker as --require (loaders.ts).
-  const tsNode = (process as unknown as Record<symbol, unknown>)[Symbol.for('ts-node.register.instance')];
-  if (tsNode && !loaders.some((l) => l.name === 'ts-node')) {
+  if (tsNodeRegistered() && !loaders.some((l) => l.name === 'ts-node')) {
     loaders.push({ name: 'ts-node', via: 'ts-node registered in this process (not through a flag)', inheritedByWorker: 'unknown' });
   }
   const extensions = (Module as unknown as { _extensions?: Record<string, unknown> })._extensions;
@@ -288,8 +264,8 @@ function loaderAdvice(runtime: DoctorReport['runtime'], installed: string[]): st
   if (major < 22 || (major === 22 && minor < 6)) {
     return `Node 22.18+ loads .ts by itself; on Node ${runtime.version} run under tsx (NODE_OPTIONS="--import tsx") or ts-node's loader (NODE_OPTIONS="--loader ts-node/esm").`;
   }
-  const flags = [...runtime.execArgv, ...(runtime.nodeOptions ? splitOptions(runtime.nodeOptions) : [])];
-  if (flags.includes('--no-experimental-strip-types')) return `--no-experimental-strip-types turns Node's own TypeScript support off.`;
+  const flags = [...runtime.execArgv, ...splitNodeOptions(runtime.nodeOptions ?? undefined)];
+  if (hasNodeFlag(flags, '--no-experimental-strip-types')) return `--no-experimental-strip-types turns Node's own TypeScript support off.`;
   return `start Node with --experimental-strip-types (the worker inherits the flag).`;
 }
 
@@ -463,7 +439,8 @@ function probeTypeScript(probe: Probe | undefined, notes: string[]): DoctorRepor
  */
 export function diagnose(options: DoctorOptions = {}): DoctorReport {
   const calls = options.calls ?? 300;
-  if (!Number.isInteger(calls) || calls < 1) throw invalidArgument(`diagnose(): "calls" must be a positive integer; got ${String(calls)}.`, diagnose);
+  if (!Number.isInteger(calls) || calls < 1)
+    throw libraryError(ErrorCodes.INVALID_ARG, `diagnose(): "calls" must be a positive integer; got ${String(calls)}.`, { entry: diagnose });
   const notes: string[] = [];
   const { name, version } = detectRuntime();
   const nodeOptions = name === 'deno' ? null : (attempt('NODE_OPTIONS', notes, () => process.env.NODE_OPTIONS) ?? null);
@@ -479,7 +456,7 @@ export function diagnose(options: DoctorOptions = {}): DoctorReport {
     preloads: [],
   };
   if (name === 'node') {
-    runtime.preloads = [...preloadFlags(runtime.execArgv, 'execArgv'), ...preloadFlags(nodeOptions ? splitOptions(nodeOptions) : [], 'NODE_OPTIONS')];
+    runtime.preloads = preloadsOf(runtime.execArgv, nodeOptions);
     if (runtime.preloads.some((p) => p.flag === '--import')) {
       notes.push(
         "--import preloads are replayed in syncbridge's worker before its first call (Node itself runs them only in workers " +

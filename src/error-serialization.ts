@@ -4,7 +4,8 @@
  */
 import { inspect } from 'node:util';
 import { findUncloneable } from './clone-check.js';
-import { type ErrorCode, ErrorCodes, SyncBridgeError } from './errors.js';
+import { type ErrorCode, ErrorCodes, libraryError, SyncBridgeError } from './errors.js';
+import { fileOfFrame, OWN_FILE } from './stack.js';
 
 const builtinErrors = {
   Error,
@@ -36,15 +37,6 @@ export type EncodedThrown =
 
 /** Frames of the worker's own machinery: noise in a user's stack trace. Overridden by the worker bundle. */
 const INTERNAL_FRAME = /\[worker eval\]/;
-
-/** The file a stack line ("    at f (file:///a/b.js:1:2)" or "    at /a/b.js:1:2") points into. */
-export const fileOfFrame = (line: string | undefined) => (line === undefined ? undefined : /\(?([^\s()]+?):\d+:\d+\)?$/.exec(line.trim())?.[1]);
-
-/**
- * The name this very code runs under, as stacks show it: "[worker eval]" on Node, a blob: URL on Bun, an
- * internal name on Deno (in the worker; in the calling thread, the library's own file).
- */
-const OWN_FILE = fileOfFrame(new Error().stack?.split('\n').find((line) => line.trimStart().startsWith('at ')));
 
 const MAX_DEPTH = 32;
 
@@ -132,7 +124,7 @@ export const CALLBACK_BOUNDARY = '    at [syncbridge: calling thread above (a ca
 export function decodeThrown(encoded: EncodedThrown, callerFrames?: string, boundary = BOUNDARY): unknown {
   if (encoded.kind === 'value') return encoded.value;
   if (encoded.kind === 'uncloneable') {
-    return new SyncBridgeError(ErrorCodes.CLONE, `The worker threw a value that cannot cross threads: ${encoded.problem}. It was: ${encoded.shown}`);
+    return libraryError(ErrorCodes.CLONE, `The worker threw a value that cannot cross threads: ${encoded.problem}. It was: ${encoded.shown}`);
   }
   const Class = classFor(encoded.base, encoded.className);
   const code = encoded.props.code;

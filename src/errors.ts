@@ -1,3 +1,5 @@
+import { type Entry, framesBelowLibrary } from './stack.js';
+
 /**
  * Every error the library itself raises is a SyncBridgeError with one of these stable codes.
  * Errors thrown by *your* code in the worker are rethrown as they were (same class, message, stack, ...).
@@ -48,9 +50,23 @@ export class SyncBridgeError extends Error {
 // On the prototype, not enumerable: util.inspect then prints "SyncBridgeError [ERR_SYNCBRIDGE_...]: message".
 Object.defineProperty(SyncBridgeError.prototype, 'name', { value: 'SyncBridgeError', configurable: true, writable: true });
 
-/** An ERR_SYNCBRIDGE_INVALID_ARG whose stack starts at the user's call of `entry`. */
-export function invalidArgument(message: string, entry: (...args: never[]) => unknown): SyncBridgeError {
-  const error = new SyncBridgeError(ErrorCodes.INVALID_ARG, message);
+/**
+ * Points an error's stack at the user's call of `entry` (the public function they called): the library's own
+ * frames are cut. Where that leaves no frame (Bun's tail calls drop the entry's frame, see framesBelowLibrary),
+ * the frames below the library stand in. Returns the error.
+ */
+export function pointAtCaller<E extends Error>(error: E, entry: Entry): E {
   Error.captureStackTrace(error, entry);
+  if (!/\n\s+at /.test(error.stack ?? '')) error.stack = `${error.stack ?? String(error)}\n${framesBelowLibrary()}`;
   return error;
+}
+
+/**
+ * The one way the library makes its own errors: a SyncBridgeError with a stable code and a message that states
+ * the fix, with its stack pointed at the user's call of `entry` when given (pointAtCaller). Without an entry
+ * (code deep inside the library), the public function that catches it points it with pointAtCaller.
+ */
+export function libraryError(code: ErrorCode, message: string, { entry, cause }: { entry?: Entry; cause?: unknown } = {}): SyncBridgeError {
+  const error = new SyncBridgeError(code, message, cause === undefined ? undefined : { cause });
+  return entry ? pointAtCaller(error, entry) : error;
 }

@@ -8,6 +8,6 @@ export { close } from './bridges.js';
 export { release } from './release.js';
 export { transfer } from './transfer.js';
 export { SyncBridgeError, ErrorCodes, type ErrorCode } from './errors.js';
-export type { CallOptions, WorkerOptions, SyncifyOptions } from './options.js';
+export type { CallOptions, WorkerOptions, SyncifyOptions } from './config/options.js';
 export type { Syncified, NotCallable } from './types.js';
 export { diagnose, type DoctorReport, type DoctorOptions } from './doctor.js';

@@ -12,23 +12,13 @@ import fs from 'node:fs';
 // Through the namespace, as in resolve-module.ts: webpack rewrites a bare createRequire(x) call and warns.
 import * as nodeModule from 'node:module';
 import path from 'node:path';
-import { detectRuntime } from './environment.js';
-import { splitNodeOptions } from './worker/preloads.js';
-
-const TS_NODE_INSTANCE = Symbol.for('ts-node.register.instance');
-const TS_NODE_INDEX = /[\\/]ts-node[\\/]dist[\\/]index\.js$/;
-
-const LOADER_FLAGS = new Set(['-r', '--require', '--import', '--loader', '--experimental-loader']);
-/** The `ts-node` command puts its own bin.js into process.execArgv (for child processes); not a flag. */
-const TS_NODE_BIN = /[\\/]ts-node[\\/]dist[\\/]bin[\w-]*\.js$/;
+import { nodePreloads } from './env/node-flags.js';
+import { detectRuntime, readEnv } from './env/runtime.js';
+import { loadsTsNode, TS_NODE_BIN, TS_NODE_INDEX, tsNodeRegistered } from './env/ts-node.js';
 
 /** Whether the caller's flags (NODE_OPTIONS, then the command line) already load ts-node: the worker has it. */
 function flagsLoadTsNode(): boolean {
-  const flags = [...splitNodeOptions(process.env.NODE_OPTIONS ?? ''), ...process.execArgv];
-  return flags.some((flag, i) => {
-    const [name, value = flags[i + 1]] = flag.includes('=') ? [flag.slice(0, flag.indexOf('=')), flag.slice(flag.indexOf('=') + 1)] : [flag];
-    return LOADER_FLAGS.has(name!) && /ts-node/.test(value ?? '');
-  });
+  return nodePreloads(process.execArgv, readEnv('NODE_OPTIONS')).some((preload) => loadsTsNode(preload.module));
 }
 
 /** register/index.js of the ts-node copy this process loaded, if any. */
@@ -49,8 +39,7 @@ function loadedTsNodeRegister(): string | undefined {
  */
 export function defaultExecArgv(): string[] | undefined {
   if (detectRuntime().name !== 'node') return undefined;
-  const registered = (process as unknown as Record<symbol, unknown>)[TS_NODE_INSTANCE] !== undefined;
-  if (!registered || flagsLoadTsNode()) return undefined;
+  if (!tsNodeRegistered() || flagsLoadTsNode()) return undefined;
   const register = loadedTsNodeRegister();
   return register ? [...process.execArgv.filter((arg) => !TS_NODE_BIN.test(arg)), '--require', register] : undefined;
 }

@@ -1,5 +1,5 @@
 /** release(): free a worker object now, rather than when its proxy is garbage-collected. */
-import { invalidArgument } from './errors.js';
+import { ErrorCodes, libraryError } from './errors.js';
 import { releaseRemote } from './remote/proxies.js';
 
 /**
@@ -10,9 +10,10 @@ import { releaseRemote } from './remote/proxies.js';
  */
 export function release(proxy: object): void {
   if (!releaseRemote(proxy, release)) {
-    throw invalidArgument(
+    throw libraryError(
+      ErrorCodes.INVALID_ARG,
       `release() needs a proxy of a worker object (a class instance, function or iterable returned through syncify); got ${proxy === null ? 'null' : typeof proxy === 'object' || typeof proxy === 'function' ? 'an object that is not one' : typeof proxy}.`,
-      release,
+      { entry: release },
     );
   }
 }

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import * as nodeModule from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ErrorCodes, SyncBridgeError } from './errors.js';
+import { ErrorCodes, libraryError } from './errors.js';
 
 const RELATIVE = /^\.\.?(?:[\\/]|$)/;
 
@@ -17,7 +17,7 @@ export function resolveModuleUrl(specifier: unknown): string {
     return checkScheme(new URL((specifier as URL).href));
   }
   if (typeof specifier !== 'string' || specifier === '') {
-    throw new SyncBridgeError(
+    throw libraryError(
       ErrorCodes.INVALID_ARG,
       `syncify() needs the module to load, as a URL, a file: URL string, an absolute path or a package name; got ${describe(specifier)}.`,
     );
@@ -27,7 +27,7 @@ export function resolveModuleUrl(specifier: unknown): string {
   }
   if (path.isAbsolute(specifier)) return pathToFileURL(specifier).href;
   if (RELATIVE.test(specifier)) {
-    throw new SyncBridgeError(
+    throw libraryError(
       ErrorCodes.INVALID_ARG,
       `syncify("${specifier}"): a relative path is ambiguous, because the worker does not know which file it is ` +
         `relative to. Pass a URL relative to your file instead: syncify(new URL("${specifier}", import.meta.url)) ` +
@@ -47,7 +47,7 @@ function describe(value: unknown): string {
 
 function checkScheme(url: URL): string {
   if (url.protocol === 'file:' || url.protocol === 'node:' || url.protocol === 'data:') return url.href;
-  throw new SyncBridgeError(ErrorCodes.INVALID_ARG, `syncify() can load file:, node: and data: modules; got a ${url.protocol} URL (${url.href}).`);
+  throw libraryError(ErrorCodes.INVALID_ARG, `syncify() can load file:, node: and data: modules; got a ${url.protocol} URL (${url.href}).`);
 }
 
 /** A bare package name, resolved from the current directory as `import` would from a file there. */
@@ -59,7 +59,7 @@ function resolvePackage(specifier: string): string {
     // ESM-only packages publish no "require" entry: read their "exports"/"main" for import.
     const found = resolveEsmOnlyPackage(specifier);
     if (found) return found;
-    throw new SyncBridgeError(
+    throw libraryError(
       ErrorCodes.MODULE,
       `syncify("${specifier}"): cannot find package "${specifier}" from ${process.cwd()}. Install it there, or, if ` +
         `you meant a file, pass its URL: syncify(new URL("./${specifier}", import.meta.url)).`,

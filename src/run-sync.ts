@@ -1,7 +1,7 @@
 /** runSync(): one self-contained async function, run synchronously. */
 import { bridgeFor } from './bridges.js';
-import { ErrorCodes, SyncBridgeError, invalidArgument } from './errors.js';
-import { checkOptions, callSettings, workerOptionsOf, type CallOptions, type CallSettings, type WorkerOptions } from './options.js';
+import { ErrorCodes, libraryError, pointAtCaller, SyncBridgeError } from './errors.js';
+import { checkOptions, callSettings, workerOptionsOf, type CallOptions, type CallSettings, type WorkerOptions } from './config/options.js';
 import { Op } from './protocol.js';
 import { findTransformArtefact, transformArtefactMessage } from './transform-artefacts.js';
 
@@ -20,31 +20,38 @@ function create(settings: CallSettings | undefined, workerOptions: WorkerOptions
   const bridge = bridgeFor(workerOptions);
   const run = function runSync(fn: unknown, ...args: unknown[]): unknown {
     if (typeof fn !== 'function') {
-      throw invalidArgument(`runSync() needs a function as its first argument; got ${fn === null ? 'null' : typeof fn}.`, run);
+      throw libraryError(ErrorCodes.INVALID_ARG, `runSync() needs a function as its first argument; got ${fn === null ? 'null' : typeof fn}.`, { entry: run });
     }
     const source = Function.prototype.toString.call(fn);
     if (/\{\s*\[native code\]\s*\}$/.test(source)) {
-      throw invalidArgument(
+      throw libraryError(
+        ErrorCodes.INVALID_ARG,
         `runSync() needs a function written in JavaScript, whose source can be sent to the worker; "${fn.name}" is a native or bound function.`,
-        run,
+        { entry: run },
       );
     }
     // A source rewritten by a test runner, coverage or a bundler cannot run in the worker: say so now, by
     // name, rather than let the worker report an undefined cov_1x2y3z.
     const artefact = findTransformArtefact(source);
     if (artefact) {
-      const error = new SyncBridgeError(ErrorCodes.CLOSURE, `runSync(${fn.name || 'anonymous function'}): ${transformArtefactMessage(artefact)}`);
-      Error.captureStackTrace(error, run);
-      throw error;
+      throw libraryError(ErrorCodes.CLOSURE, `runSync(${fn.name || 'anonymous function'}): ${transformArtefactMessage(artefact)}`, { entry: run });
     }
     // Read once, lazily: the environment may be set after import but before the first call.
-    settings ??= callSettings({});
+    try {
+      settings ??= callSettings({});
+    } catch (error) {
+      throw error instanceof SyncBridgeError ? pointAtCaller(error, run) : error;
+    }
     const label = `runSync(${fn.name || 'anonymous function'})`;
     return bridge.call(Op.RUN, source, fn.name, args, settings, { label, entry: run });
   } as RunSync;
   run.with = (options) => {
-    const checked = checkOptions(options, 'runSync.with()');
-    return create(callSettings(checked), workerOptionsOf(checked));
+    try {
+      const checked = checkOptions(options, 'runSync.with()');
+      return create(callSettings(checked), workerOptionsOf(checked));
+    } catch (error) {
+      throw error instanceof SyncBridgeError ? pointAtCaller(error, run.with) : error;
+    }
   };
   return run;
 }

@@ -1,7 +1,7 @@
 /** syncify(): a module's exports as synchronous functions. */
 import { bridgeFor } from './bridges.js';
-import { SyncBridgeError } from './errors.js';
-import { checkOptions, callSettings, workerOptionsOf, type CallSettings, type SyncifyOptions } from './options.js';
+import { pointAtCaller, SyncBridgeError } from './errors.js';
+import { checkOptions, callSettings, workerOptionsOf, type CallSettings, type SyncifyOptions } from './config/options.js';
 import { Op } from './protocol.js';
 import { resolveModuleUrl } from './resolve-module.js';
 import type { Syncified } from './types.js';
@@ -29,7 +29,7 @@ export function syncify<T = Record<string, (...args: any[]) => unknown>>(module:
     settings = callSettings(checked);
   } catch (error) {
     // Point the stack at the user's syncify() call, not at our validation code.
-    if (error instanceof SyncBridgeError) Error.captureStackTrace(error, syncify);
+    if (error instanceof SyncBridgeError) pointAtCaller(error, syncify);
     throw error;
   }
   const bridge = bridgeFor(workerOptionsOf(checked));

@@ -7,14 +7,15 @@
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { classify, Crossing, type ReferencePolicy } from './clone-check.js';
+import { defaults } from './config/defaults.js';
+import { assertCanBlock, detectRuntime, unsupportedWorkerOptions } from './env/runtime.js';
+import { decodeThrown, encodeThrown, type EncodedThrown } from './error-serialization.js';
 import { MARK, valueMarkerOf } from './remote/markers.js';
-import { Connection, reviveResult, stateOf, describeRemote } from './remote/proxies.js';
+import { Connection, describeRemote, reviveResult, stateOf } from './remote/proxies.js';
 import { revived, withMarkers } from './remote/values.js';
-import { defaults } from './defaults.js';
-import { assertCanBlock, detectRuntime, unsupportedWorkerOptions } from './environment.js';
-import { decodeThrown, encodeThrown, fileOfFrame, type EncodedThrown } from './error-serialization.js';
-import { ErrorCodes, SyncBridgeError, type ErrorCode } from './errors.js';
-import type { CallSettings, WorkerOptions } from './options.js';
+import { callerFrames } from './stack.js';
+import { ErrorCodes, libraryError, pointAtCaller, SyncBridgeError, type ErrorCode } from './errors.js';
+import type { CallSettings, WorkerOptions } from './config/options.js';
 import { defaultExecArgv } from './loaders.js';
 import { drainOutput, writeToCaller } from './output.js';
 import { AdaptiveSpin } from './spin.js';
@@ -49,30 +50,6 @@ export interface CallSite {
   entry: (...args: never[]) => unknown;
 }
 
-function callerFrames(entry: CallSite['entry']): string {
-  const holder: { stack?: string } = {};
-  Error.captureStackTrace(holder, entry);
-  const frames = (holder.stack ?? '').split('\n').slice(1);
-  return frames.length > 0 ? frames.join('\n') : framesBelowLibrary();
-}
-
-/** This library's own file, as stacks name it. */
-const LIBRARY_FILE = fileOfFrame(new Error().stack?.split('\n').find((line) => line.trimStart().startsWith('at ')));
-
-/**
- * Bun (JavaScriptCore) has proper tail calls: a `return f()` in the library can drop the entry function's
- * frame, and captureStackTrace(holder, entry) then yields no frames at all. The fallback: the whole stack
- * below the last frame in this library's own file (the library never calls back into the caller's code).
- */
-function framesBelowLibrary(): string {
-  const holder: { stack?: string } = {};
-  Error.captureStackTrace(holder);
-  const frames = (holder.stack ?? '').split('\n').slice(1);
-  let last = -1;
-  if (LIBRARY_FILE !== undefined) frames.forEach((frame, i) => fileOfFrame(frame) === LIBRARY_FILE && (last = i));
-  return frames.slice(last + 1).join('\n');
-}
-
 /**
  * A worker that dies before our code runs leaves its error on an event we cannot receive while blocked.
  * Starting Node with the same flags in a child process reproduces it synchronously (failure path only).
@@ -90,11 +67,7 @@ function diagnoseStartup(execArgv: string[], env: Record<string, string | undefi
 }
 
 function failure(code: ErrorCode, message: string, site: CallSite, cause?: unknown): SyncBridgeError {
-  const error = new SyncBridgeError(code, message, cause === undefined ? undefined : { cause });
-  Error.captureStackTrace(error, site.entry);
-  // No frames left (Bun's tail calls, see framesBelowLibrary): point at the caller's code all the same.
-  if (!/\n\s+at /.test(error.stack ?? '')) error.stack = `${error.stack ?? String(error)}\n${framesBelowLibrary()}`;
-  return error;
+  return libraryError(code, message, { entry: site.entry, cause });
 }
 
 /** Values ready to be written: vetted, with markers in place of what crosses by reference. */
@@ -425,7 +398,11 @@ export class ThreadBridge {
     const live = this.#live;
     if (live && live.exitCode === undefined && Atomics.load(live.views.words, Word.WORKER_STATE) !== WorkerState.EXITED) return live;
     if (live) this.#retire('it exited between calls', live.error);
-    assertCanBlock();
+    try {
+      assertCanBlock();
+    } catch (error) {
+      throw error instanceof SyncBridgeError ? pointAtCaller(error, site.entry) : error;
+    }
     const unsupported = unsupportedWorkerOptions(this.workerOptions);
     if (unsupported) throw failure(ErrorCodes.UNSUPPORTED, `${site.label}: ${unsupported}`, site);
     const layout = defaults.layout;

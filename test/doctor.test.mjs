@@ -240,6 +240,24 @@ test("what the doctor says about preloads holds: --require and --import preloads
   }
 });
 
+test('doctor recognises ts-node in the --import line ts-node\'s docs give (register("ts-node/esm") in a data: URL)', () => {
+  // A stand-in ts-node whose ESM hooks module has no hooks: what is detected is the flag, run for real by Node.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'syncbridge-doctor-test-'));
+  try {
+    fs.mkdirSync(path.join(dir, 'node_modules/ts-node'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'node_modules/ts-node/package.json'), '{ "name": "ts-node", "version": "0.0.0", "exports": { "./esm": "./esm.mjs" } }\n');
+    fs.writeFileSync(path.join(dir, 'node_modules/ts-node/esm.mjs'), '// no hooks\n');
+    const documented =
+      'data:text/javascript,import { register } from "node:module"; import { pathToFileURL } from "node:url"; register("ts-node/esm", pathToFileURL("./"));';
+    const report = json(run(['doctor', '--json', '--calls', '10'], { flags: ['--import', documented], cwd: dir }));
+    const tsNode = report.typescript.loaders.find((l) => l.name === 'ts-node');
+    assert.ok(tsNode, JSON.stringify(report.typescript.loaders));
+    assert.match(tsNode.via, /preloaded in execArgv/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 // Every runtime scripts/install-runtimes.mjs has put into .runtimes/ (skipped where not installed).
 const RUNTIMES = [
   ['node22', []],

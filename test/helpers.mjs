@@ -7,12 +7,12 @@ import { SyncBridgeError } from 'syncbridge';
 
 export const fixture = (name) => new URL(`./fixtures/${name}`, import.meta.url);
 
-/** Runs an ES module script in a fresh Node process and returns its exit status and output. */
-export function runScript(source, { cwd, extension = '.mjs', args = [], timeout = 30_000 } = {}) {
+/** Runs an ES module script in a fresh Node process (`env`: variables added to ours) and returns its exit status and output. */
+export function runScript(source, { cwd, extension = '.mjs', args = [], timeout = 30_000, env } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'syncbridge-test-'));
   const file = path.join(dir, `script${extension}`);
   fs.writeFileSync(file, source);
-  const result = spawnSync(process.execPath, [...args, file], { cwd: cwd ?? process.cwd(), encoding: 'utf8', timeout });
+  const result = spawnSync(process.execPath, [...args, file], { cwd: cwd ?? process.cwd(), env: { ...process.env, ...env }, encoding: 'utf8', timeout });
   fs.rmSync(dir, { recursive: true, force: true });
   return result;
 }

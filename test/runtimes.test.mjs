@@ -117,5 +117,55 @@ test('a runtime without Atomics.waitAsync is refused with ERR_SYNCBRIDGE_UNSUPPO
     try { runSync(async () => 1); } catch (error) { console.log(error.code + ': ' + error.message); }`,
   );
   assert.equal(result.status, 0, result.stderr);
-  assert.match(result.stdout, /^ERR_SYNCBRIDGE_UNSUPPORTED: This runtime \(node [\d.]+\) has no Atomics\.waitAsync/);
+  assert.match(result.stdout, /^ERR_SYNCBRIDGE_UNSUPPORTED: This runtime \(Node [\d.]+\) has no Atomics\.waitAsync/);
+});
+
+/**
+ * Runs each entry of `calls` (name → a function body that makes one failing call) in a script under the
+ * frameless-capture preload (Bun's tail calls, simulated), each from its own named function; returns each
+ * error's first stack frame.
+ */
+function firstFramesWithoutCapture(calls, { env } = {}) {
+  const source =
+    `import { diagnose, runSync, syncify } from ${library};\n` +
+    Object.entries(calls)
+      .map(
+        ([name, body]) =>
+          `function ${name}() { ${body} }\n` +
+          `try { ${name}(); console.log(JSON.stringify(['${name}', 'did not throw'])); } catch (error) {\n` +
+          `  console.log(JSON.stringify(['${name}', error.stack.split('\\n').find((line) => line.trimStart().startsWith('at ')) ?? error.stack])); }`,
+      )
+      .join('\n');
+  const result = runScript(source, { args: ['--require', fileURLToPath(fixture('frameless-capture.cjs'))], env });
+  assert.equal(result.status, 0, result.stderr);
+  return Object.fromEntries(
+    result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line)),
+  );
+}
+
+test('where captureStackTrace(o, fn) finds no frames (Bun, after a tail call), argument errors point at the caller too', () => {
+  const frames = firstFramesWithoutCapture({
+    notAFunction: 'runSync(42);',
+    nativeFunction: 'runSync(Math.max);',
+    badCalls: 'diagnose({ calls: 0 });',
+  });
+  for (const [name, frame] of Object.entries(frames)) assert.match(frame, new RegExp(`at ${name} \\(.*script\\.mjs`), `${name}: ${frame}`);
+});
+
+// These errors are made in syncify.ts, run-sync.ts and thread-bridge.ts through errors.ts's
+// pointAtCaller()/libraryError(), which fall back to the frames below the library.
+test('errors of syncify(), runSync.with(), a bad SYNCBRIDGE_TIMEOUT and a runtime that cannot block point at the caller, even without captureStackTrace frames', () => {
+  const frames = firstFramesWithoutCapture({
+    relativePath: "syncify('./relative.mjs');",
+    unknownOption: 'runSync.with({ bogus: 1 });',
+    rewrittenSource: "runSync(new Function('return async () => cov_1x2y3z().s[0]++')());",
+  });
+  const envFrames = firstFramesWithoutCapture({ badEnvironment: 'runSync(() => 1);' }, { env: { SYNCBRIDGE_TIMEOUT: 'abc' } });
+  const blockFrames = firstFramesWithoutCapture({ cannotBlock: 'delete Atomics.waitAsync; runSync(() => 1);' });
+  for (const [name, frame] of Object.entries({ ...frames, ...envFrames, ...blockFrames })) {
+    assert.match(frame, new RegExp(`at ${name} \\(.*script\\.mjs`), `${name}: ${frame}`);
+  }
 });

@@ -8,7 +8,7 @@
  */
 import { inspect } from 'node:util';
 import { ErrorCodes, SyncBridgeError } from '../errors.js';
-import type { CallSettings } from '../options.js';
+import type { CallSettings } from '../config/options.js';
 import { Op } from '../protocol.js';
 import { type CallbackMarker, Iteration, MARK, type Marker, type RefMarker } from './markers.js';
 

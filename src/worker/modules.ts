@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runtimeLabel } from '../env/runtime.js';
+import { tsNodeRegistered } from '../env/ts-node.js';
 import { ErrorCodes } from '../errors.js';
 import { Failure } from './failure.js';
 import { ensurePreloads } from './preloads.js';
@@ -27,13 +29,6 @@ function shown(url: string): string {
 
 const TYPESCRIPT = /\.[cm]?tsx?$/;
 
-function runtimeName(): string {
-  const g = globalThis as { Bun?: { version: string }; Deno?: { version: { deno: string } } };
-  if (g.Bun) return `Bun ${g.Bun.version}`;
-  if (g.Deno) return `Deno ${g.Deno.version.deno}`;
-  return `Node ${process.versions.node}`;
-}
-
 const REGISTERED_IN_CODE =
   " A loader your program registers in code (tsx's register(), module.register()) stays in that thread: give it to the " +
   "worker as a flag, e.g. syncify(url, { execArgv: [...process.execArgv, '--import', 'tsx'] }).";
@@ -45,7 +40,7 @@ export function loadHint(url: string, error: unknown): string {
   if (code === 'ERR_UNKNOWN_FILE_EXTENSION' && isTs) {
     const tsx = url.replace(/[?#].*$/, '').endsWith('x');
     return (
-      ` ${runtimeName()} does not load TypeScript by itself here. Run your program under tsx (\`tsx app.mjs\` or ` +
+      ` ${runtimeLabel()} does not load TypeScript by itself here. Run your program under tsx (\`tsx app.mjs\` or ` +
       '`node --import tsx app.mjs`; the worker inherits it)' +
       (tsx ? '' : ', or use Node ≥ 22.6 with --experimental-strip-types (on by default from Node 22.18 and 23.6)') +
       ', or compile the module to .js.' +
@@ -112,18 +107,14 @@ function packageType(file: string): string | undefined {
   }
 }
 
-/** ts-node's require hook (`-r ts-node/register`, which the worker inherits) is installed in this thread. */
-function tsNodeRequireHook(): boolean {
-  return (process as unknown as Record<symbol, unknown>)[Symbol.for('ts-node.register.instance')] !== undefined;
-}
-
 /**
- * A CommonJS TypeScript file under a require hook (ts-node's `-r ts-node/register`) is require()d, as the
- * caller's own require() would load it: import() would bypass the hook (Node 20 refuses the extension,
- * later Nodes strip types themselves and reject what needs compiling, such as an enum).
+ * A CommonJS TypeScript file under ts-node's require hook (`-r ts-node/register`, which the worker inherits, so
+ * ts-node registered in this thread too) is require()d, as the caller's own require() would load it: import()
+ * would bypass the hook (Node 20 refuses the extension, later Nodes strip types themselves and reject what
+ * needs compiling, such as an enum).
  */
 function wantsRequire(url: string): boolean {
-  if (!url.startsWith('file:') || !tsNodeRequireHook()) return false;
+  if (!url.startsWith('file:') || !tsNodeRegistered()) return false;
   const ext = extensionOf(url);
   if (ext === '.cts') return true;
   return (ext === '.ts' || ext === '.tsx') && packageType(fileURLToPath(url)) !== 'module';

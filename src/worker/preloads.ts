@@ -14,49 +14,13 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { nodePreloads } from '../env/node-flags.js';
+import { detectRuntime } from '../env/runtime.js';
 import { ErrorCodes } from '../errors.js';
 import { Failure } from './failure.js';
 
 const URL_LIKE = /^[a-zA-Z][a-zA-Z\d+.-]*:/;
 const RELATIVE = /^\.\.?(?:[\\/]|$)/;
-
-/** Splits NODE_OPTIONS as Node does: on whitespace, with double quotes and backslash escapes inside them. */
-export function splitNodeOptions(value: string): string[] {
-  const out: string[] = [];
-  let current = '';
-  let started = false;
-  let quoted = false;
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i]!;
-    if (quoted && c === '\\' && i + 1 < value.length) {
-      current += value[++i];
-    } else if (c === '"') {
-      quoted = !quoted;
-      started = true;
-    } else if (!quoted && /\s/.test(c)) {
-      if (started) out.push(current);
-      current = '';
-      started = false;
-    } else {
-      current += c;
-      started = true;
-    }
-  }
-  if (started) out.push(current);
-  return out;
-}
-
-/** The values of every `--import` flag in argv, in order. */
-export function importFlags(argv: readonly string[]): string[] {
-  const found: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--') break;
-    if (arg === '--import' && i + 1 < argv.length) found.push(argv[++i]!);
-    else if (arg.startsWith('--import=')) found.push(arg.slice('--import='.length));
-  }
-  return found;
-}
 
 /** What the worker imports for a `--import` value: URLs as they are, paths as file URLs, bare names as they are. */
 function preloadTarget(specifier: string): string {
@@ -104,8 +68,8 @@ async function runPreload(specifier: string): Promise<void> {
 
 /** The `--import` values the caller started with: NODE_OPTIONS first, then the command line, each once. */
 export function callerPreloads(execArgv: readonly string[], nodeOptions: string | undefined): string[] {
-  const all = [...importFlags(splitNodeOptions(nodeOptions ?? '')), ...importFlags(execArgv)];
-  return [...new Set(all)];
+  const imports = nodePreloads(execArgv, nodeOptions).filter((preload) => preload.kind === '--import');
+  return [...new Set(imports.map((preload) => preload.module))];
 }
 
 /** Set in a worker's own environment while it replays preloads; workers started meanwhile inherit it. */
@@ -113,11 +77,6 @@ const REPLAYING = 'SYNCBRIDGE_REPLAYING_PRELOADS';
 
 let preloading: Promise<void> | undefined;
 let preloaded = false;
-
-function isNode(): boolean {
-  const g = globalThis as { Bun?: unknown; Deno?: unknown };
-  return !g.Bun && !g.Deno;
-}
 
 /**
  * An eval'd worker runs as a `node -e` script does: `module`, `exports`, `__filename` and `__dirname` are
@@ -138,7 +97,7 @@ export function ensurePreloads(): Promise<void> {
   if (!preloading) {
     hideScriptGlobals();
     preloading = (async () => {
-      if (!isNode()) return; // Bun and Deno load TypeScript themselves and have no --import.
+      if (detectRuntime().name !== 'node') return; // Bun and Deno load TypeScript themselves and have no --import.
       // A preload that makes a synchronous call starts a worker from here, which would replay it again,
       // and so on forever: a worker started while we replay (it copies this env) skips the replay.
       if (process.env[REPLAYING] === '1') return;

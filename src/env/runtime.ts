@@ -1,5 +1,8 @@
-/** What this runtime and thread can do. Checked once per thread, on first use. */
-import { ErrorCodes, SyncBridgeError } from './errors.js';
+/**
+ * Which runtime this is, and what it and this thread can do: the one runtime detection of the library
+ * (caller and worker alike). Checked once per thread, on first use.
+ */
+import { ErrorCodes, libraryError } from '../errors.js';
 
 export interface RuntimeInfo {
   name: 'node' | 'bun' | 'deno';
@@ -13,7 +16,10 @@ export function detectRuntime(): RuntimeInfo {
   return { name: 'node', version: process.versions.node };
 }
 
-const describe = (runtime: RuntimeInfo) => `${runtime.name} ${runtime.version}`;
+/** For messages: "Node 20.19.0", "Bun 1.2.3", "Deno 2.1.0". */
+export function runtimeLabel(runtime: RuntimeInfo = detectRuntime()): string {
+  return `${runtime.name === 'node' ? 'Node' : runtime.name === 'bun' ? 'Bun' : 'Deno'} ${runtime.version}`;
+}
 
 let canBlock: boolean | undefined;
 
@@ -21,22 +27,19 @@ let canBlock: boolean | undefined;
 export function assertCanBlock(): void {
   if (canBlock) return;
   if (typeof SharedArrayBuffer !== 'function' || typeof Atomics?.wait !== 'function') {
-    throw new SyncBridgeError(
-      ErrorCodes.UNSUPPORTED,
-      'This runtime has no SharedArrayBuffer/Atomics.wait, which a synchronous call needs to wait for its worker.',
-    );
+    throw libraryError(ErrorCodes.UNSUPPORTED, 'This runtime has no SharedArrayBuffer/Atomics.wait, which a synchronous call needs to wait for its worker.');
   }
   if (typeof (Atomics as { waitAsync?: unknown }).waitAsync !== 'function') {
     // The worker, on this same runtime, waits for calls with it so that its own event loop keeps running.
-    throw new SyncBridgeError(
+    throw libraryError(
       ErrorCodes.UNSUPPORTED,
-      `This runtime (${describe(detectRuntime())}) has no Atomics.waitAsync, which syncbridge's worker needs to wait for calls while its event loop runs.`,
+      `This runtime (${runtimeLabel()}) has no Atomics.waitAsync, which syncbridge's worker needs to wait for calls while its event loop runs.`,
     );
   }
   try {
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
   } catch (error) {
-    throw new SyncBridgeError(
+    throw libraryError(
       ErrorCodes.UNSUPPORTED,
       'This thread is not allowed to block (Atomics.wait threw), so it cannot make synchronous calls: ' +
         'call the async function with await here, or make the synchronous call from a worker thread.',
@@ -58,7 +61,7 @@ export function assertCanBlock(): void {
 export function unsupportedWorkerOptions(options: { execArgv?: string[]; resourceLimits?: object }): string | undefined {
   const runtime = detectRuntime();
   if (runtime.name === 'node') return undefined;
-  const name = `${runtime.name === 'bun' ? 'Bun' : 'Deno'} ${runtime.version}`;
+  const name = runtimeLabel(runtime);
   if (options.resourceLimits !== undefined) {
     return (
       `the "resourceLimits" option is not supported on ${name}: ` +

@@ -1,8 +1,7 @@
 /** The options users pass, checked once (at syncify() time) so that a mistake fails where it was made. */
 import type { ResourceLimits } from 'node:worker_threads';
-import { defaults, envVars } from './defaults.js';
-import { readEnv } from './environment.js';
-import { ErrorCodes, SyncBridgeError } from './errors.js';
+import { ErrorCodes, libraryError, type SyncBridgeError } from '../errors.js';
+import { acceptsNumber, checkTuning, defaults, envNumber, numberRule } from './defaults.js';
 
 export interface CallOptions {
   /**
@@ -35,25 +34,13 @@ export interface CallSettings {
 }
 
 function invalid(message: string): SyncBridgeError {
-  return new SyncBridgeError(ErrorCodes.INVALID_ARG, message);
+  return libraryError(ErrorCodes.INVALID_ARG, message);
 }
 
-function fromEnv(name: string): number | undefined {
-  const raw = readEnv(name);
-  if (raw === undefined || raw === '') return undefined;
-  const value = Number(raw);
-  if (!(value >= 0)) throw invalid(`The environment variable ${name}="${raw}" must be a number of milliseconds.`);
-  return value;
-}
-
-function milliseconds(value: unknown, option: string, allowZero: boolean): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || (!allowZero && value === 0)) {
-    throw invalid(
-      `The "${option}" option must be a ${allowZero ? 'non-negative' : 'positive'} number of milliseconds (or Infinity); got ${typeof value === 'string' ? `the string "${value}"` : String(value)}.`,
-    );
-  }
-  return value;
+/** An option's number, checked by the same rule as its environment variable (config/defaults.ts). */
+function milliseconds(value: unknown, option: 'timeout' | 'warnAfter'): void {
+  if (value === undefined || acceptsNumber(option, value)) return;
+  throw invalid(`The "${option}" option must be ${numberRule(option)}; got ${typeof value === 'string' ? `the string "${value}"` : String(value)}.`);
 }
 
 const KNOWN = new Set(['timeout', 'warnAfter', 'execArgv', 'env', 'resourceLimits']);
@@ -66,8 +53,8 @@ export function checkOptions(options: unknown, where: string): SyncifyOptions {
   const unknown = Object.keys(options).filter((key) => !KNOWN.has(key));
   if (unknown.length) throw invalid(`${where}: unknown option ${unknown.map((k) => `"${k}"`).join(', ')}; the options are ${[...KNOWN].join(', ')}.`);
   const o = options as SyncifyOptions;
-  milliseconds(o.timeout, 'timeout', false);
-  milliseconds(o.warnAfter, 'warnAfter', true);
+  milliseconds(o.timeout, 'timeout');
+  milliseconds(o.warnAfter, 'warnAfter');
   if (o.execArgv !== undefined && !(Array.isArray(o.execArgv) && o.execArgv.every((a) => typeof a === 'string'))) {
     throw invalid(`${where}: "execArgv" must be an array of strings, e.g. ["--import", "tsx"].`);
   }
@@ -78,10 +65,16 @@ export function checkOptions(options: unknown, where: string): SyncifyOptions {
   return o;
 }
 
+/**
+ * What a call gets: its options, else the environment (SYNCBRIDGE_TIMEOUT, SYNCBRIDGE_WARN_AFTER), else the
+ * defaults. Throws ERR_SYNCBRIDGE_INVALID_ARG for a variable it reads (or a spin variable read at load) whose
+ * value the setting does not accept.
+ */
 export function callSettings(options: CallOptions): CallSettings {
+  checkTuning();
   return {
-    timeout: options.timeout ?? fromEnv(envVars.timeout) ?? defaults.timeout,
-    warnAfter: options.warnAfter ?? fromEnv(envVars.warnAfter) ?? defaults.warnAfter,
+    timeout: options.timeout ?? envNumber('timeout') ?? defaults.timeout,
+    warnAfter: options.warnAfter ?? envNumber('warnAfter') ?? defaults.warnAfter,
   };
 }
 
