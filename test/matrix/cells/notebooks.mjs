@@ -147,8 +147,9 @@ function runNotebook(ctx, kernel, file) {
 // Deno's kernel (2.9.6; cli/js/jupyter_kernel.js) queues console output and publishes it from a separate loop,
 // and may say a cell is done before that loop has sent the cell's last lines; nbconvert stops reading a cell
 // there and drops them. It does so with no syncbridge in the notebook (fixtures/notebooks/deno-output-race.py:
-// 6 of 15 runs of a plain console.log notebook lost a line, every one sent ~1 ms after "idle"). The Deno
-// notebook's cells end with a 250 ms await, in which the kernel sends them; there is no retry.
+// 11 of 20 runs of a plain console.log notebook lost a line, every one sent 0-8 ms after "idle"; 0 of 20 with
+// a 250 ms await at the end of each cell). So the Deno notebook's cells end with that await, in which the
+// kernel sends what they printed; a line still missing then fails the cell (there is no retry).
 const DENO_NOTE =
   "each cell of the notebook ends with `await` of a 250 ms timer. Deno's kernel may mark a cell done before it has sent " +
   "the cell's last console lines, and nbconvert then drops them, with or without syncbridge " +
