@@ -144,6 +144,17 @@ function runNotebook(ctx, kernel, file) {
   return wrong ? { status: 'fail', detail: wrong } : { status: 'pass', detail: `nbconvert ${probe.version}` };
 }
 
+// Deno's kernel (2.9.6; cli/js/jupyter_kernel.js) queues console output and publishes it from a separate loop,
+// and may say a cell is done before that loop has sent the cell's last lines; nbconvert stops reading a cell
+// there and drops them. It does so with no syncbridge in the notebook (fixtures/notebooks/deno-output-race.py:
+// 11 of 20 runs of a plain console.log notebook lost a line, every one sent 0-8 ms after "idle"; 0 of 20 with
+// a 250 ms await at the end of each cell). So the Deno notebook's cells end with that await, in which the
+// kernel sends what they printed; a line still missing then fails the cell (there is no retry).
+const DENO_NOTE =
+  "each cell of the notebook ends with `await` of a 250 ms timer. Deno's kernel may mark a cell done before it has sent " +
+  "the cell's last console lines, and nbconvert then drops them, with or without syncbridge " +
+  '(test/matrix/fixtures/notebooks/deno-output-race.py reproduces it with plain console.log)';
+
 const NAME = 'Jupyter notebook, run by nbconvert: syncify + runSync, worker output in the cell';
 
 export const cells = [
@@ -156,12 +167,6 @@ export const cells = [
   column,
   run(ctx) {
     const outcome = runNotebook(ctx, kernel, file);
-    if (kernel !== 'deno' || outcome.status !== 'fail' || !/on its stdout/.test(outcome.detail)) return outcome;
-    // In full matrix runs, Deno's kernel has now and then left a worker line out of a cell's output that
-    // every run on its own shows (kernel 2.9.6; its stdout forwarding is asynchronous). Under investigation:
-    // one more run, and the first failure is kept in the detail.
-    process.stderr.write(`matrix: notebooks/deno: ${outcome.detail}; running the notebook once more\n`);
-    const again = runNotebook(ctx, kernel, file);
-    return again.status === 'pass' ? { ...again, detail: `passed on a second run; the first: ${outcome.detail}` } : again;
+    return kernel === 'deno' && outcome.status === 'pass' ? { ...outcome, note: DENO_NOTE } : outcome;
   },
 }));
