@@ -9,7 +9,7 @@
  *   objects of those. Their type is kept exactly as it is (`User` stays `User`).
  * - **By reference** (a proxy, typed {@link Remote}): an object type with at least one method (a class
  *   instance, an SDK resource, a stream, an async iterator), and a function or class (typed as its
- *   synchronous form, and releasable).
+ *   synchronous form with its methods, and releasable).
  * - **Mixed**: an array or plain object that holds a by-reference value somewhere inside (looked for
  *   six levels deep, see DepthCounter; deeper ones read as data) is mapped member by member: the data
  *   stays as it is, the by-reference members become `Remote`. `{ total: number; stream: Stream<Chunk> }`
@@ -32,7 +32,8 @@ export interface NotCallable<Name extends string> {
  * `(...a) => R`, each overload mapped on its own (see {@link Sync} for the limits); R is what
  * {@link Remote} says a returned value is (data as it is, objects with methods as `Remote`). An exported
  * class becomes a class whose `new` builds the instance in the worker and returns a `Remote` of it; its
- * static methods are synchronous too. Other exports are typed as not callable. `then` is left out on
+ * static methods are synchronous too, as are the methods of a callable export (`axios.get`); their properties that
+ * are not methods are left out. Other exports are typed as not callable. `then` is left out on
  * purpose, so that a syncified module is never mistaken for a promise.
  */
 export type Syncified<T> = {
@@ -93,15 +94,16 @@ type Iterating<I> =
 
 type Export<V, Name extends string> = [V] extends [abstract new (...args: any) => any]
   ? [V] extends [new (...args: any) => any]
-    ? Sync<V> & StaticMembers<V>
+    ? WithMethods<V, Sync<V>>
     : NotCallable<Name>
   : [V] extends [(...args: any) => any]
-    ? Sync<V>
+    ? WithMethods<V, Sync<V>>
     : NotCallable<Name>;
 
-type StaticMembers<C> = {
-  readonly [K in keyof C as K extends 'prototype' | 'then' | symbol ? never : C[K] extends (...args: any) => any ? K : never]: Sync<C[K]>;
-};
+/** A function or class with its methods (a class's static methods, a callable object's methods), synchronous. */
+type WithMethods<F, Signatures> = [MethodKeys<F>] extends [never] ? Signatures : Signatures & { readonly [K in MethodKeys<F>]: Sync<F[K]> };
+
+type MethodKeys<F> = { [K in keyof F]-?: K extends 'prototype' | 'then' | symbol ? never : F[K] extends (...args: any) => any ? K : never }[keyof F];
 
 /** What a value that comes back from the worker is, on the calling side (the rules at the top). */
 type Returned<X> =
@@ -114,7 +116,7 @@ type Returned<X> =
           ? { [I in keyof X]: Returned<X[I]> }
           : X
         : X extends Callable
-          ? Sync<X> & RemoteHandle
+          ? WithMethods<X, Sync<X>> & RemoteHandle
           : X extends object
             ? true extends HasMethod<X>
               ? Remote<X>

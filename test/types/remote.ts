@@ -92,6 +92,13 @@ const sdk = null as unknown as Syncified<typeof import('./sdk.js')>;
   sdk.connect(443);
   // @ts-expect-error a non-function export is not callable
   sdk.defaults();
+
+  // A callable export keeps its methods, synchronous; its other properties are left out.
+  const page: string = sdk.request('https://example.com');
+  expectType<Equal<ReturnType<typeof sdk.request.get>, { status: number }>>();
+  // @ts-expect-error only methods of a callable export are kept
+  void sdk.request.retries;
+  use(page);
 }
 
 // Sync<F>: one signature maps cleanly, overloads each on their own, generics to their constraints.

@@ -48,4 +48,9 @@ export declare class Client {
 
 export declare function connect(url: string): Promise<Client>;
 export declare function connect(options: { host: string; port: number }): Promise<Client>;
+export declare const request: {
+  (url: string): Promise<string>;
+  get(url: string): Promise<{ status: number }>;
+  readonly retries: number;
+};
 export declare const defaults: { timeout: number };
