@@ -62,7 +62,7 @@ export type Remote<T> = RemoteMembers<T> & Iteration<T> & RemoteHandle;
  * (`<T>(x: T) => Promise<T>` reads as `(x: unknown) => unknown`, `<K extends keyof E>(k: K) => E[K]` as
  * `(k: keyof E) => E[keyof E]`). Parameters are not mapped: arguments cross by copy.
  */
-export type Sync<F> = Overloads<CallSignatures<F>, ConstructSignatures<F>>;
+export type Sync<F> = IsAny<F> extends true ? (...args: any[]) => any : Overloads<CallSignatures<F>, ConstructSignatures<F>>;
 
 /** What every proxy has: a way to free it, and a brand that tells a proxy from the object it stands for. */
 interface RemoteHandle {
@@ -76,7 +76,7 @@ type RemoteMembers<T> = {
 };
 
 /** A method is synchronous; any other property reads as its awaited value. */
-type Member<V> = V extends (...args: any) => any ? Sync<V> : Returned<Awaited<V>>;
+type Member<V> = IsAny<V> extends true ? any : V extends (...args: any) => any ? Sync<V> : Returned<Awaited<V>>;
 
 /** An iterable's items (async or not), iterated synchronously. */
 type Iteration<T> = T extends { [Symbol.asyncIterator](): infer I } ? Iterating<I> : T extends { [Symbol.iterator](): infer I } ? Iterating<I> : unknown;
@@ -92,13 +92,16 @@ type Iterating<I> =
           ? { [Symbol.iterator](): Iterator<Returned<Y>, Returned<R>, N> }
           : unknown;
 
-type Export<V, Name extends string> = [V] extends [abstract new (...args: any) => any]
-  ? [V] extends [new (...args: any) => any]
-    ? WithMethods<V, Sync<V>>
-    : NotCallable<Name>
-  : [V] extends [(...args: any) => any]
-    ? WithMethods<V, Sync<V>>
-    : NotCallable<Name>;
+type Export<V, Name extends string> =
+  IsAny<V> extends true
+    ? Sync<V>
+    : [V] extends [abstract new (...args: any) => any]
+      ? [V] extends [new (...args: any) => any]
+        ? WithMethods<V, Sync<V>>
+        : NotCallable<Name>
+      : [V] extends [(...args: any) => any]
+        ? WithMethods<V, Sync<V>>
+        : NotCallable<Name>;
 
 /** A function or class with its methods (a class's static methods, a callable object's methods), synchronous. */
 type WithMethods<F, Signatures> = [MethodKeys<F>] extends [never] ? Signatures : Signatures & { readonly [K in MethodKeys<F>]: Sync<F[K]> };

@@ -114,6 +114,8 @@ expectType<Equal<Sync<typeof generic>, (x: unknown) => unknown>>();
 expectType<Equal<Sync<typeof keyed>, (key: 'a' | 'b') => 1 | 2>>();
 expectType<Equal<Sync<(...args: any[]) => any>, (...args: any[]) => any>>();
 expectType<Equal<Sync<() => Promise<unknown>>, () => unknown>>();
+expectType<Equal<Sync<any>, (...args: any[]) => any>>();
+expectType<Equal<Syncified<{ loose: any }>['loose'], (...args: any[]) => any>>();
 // @ts-expect-error the mapped overloads still reject what no overload takes
 (null as unknown as Sync<typeof two>)(true);
 
@@ -166,6 +168,7 @@ type Api = Remote<{
   anything(): Promise<any>;
   nothing(): unknown;
   readonly config: { retries: number };
+  readonly loose: any;
   readonly pending: PromiseLike<string>;
   readonly maybeMethod?: () => Promise<number>;
 }>;
@@ -180,6 +183,7 @@ expectType<Equal<ReturnType<Api['maybe']>, Remote<Counter> | undefined>>();
 expectType<Equal<ReturnType<Api['anything']>, any>>();
 expectType<Equal<ReturnType<Api['nothing']>, unknown>>();
 expectType<Equal<Api['config'], { retries: number }>>();
+expectType<Equal<Api['loose'], any>>();
 expectType<Equal<Api['pending'], string>>();
 expectType<Equal<Api['maybeMethod'], (() => number) | undefined>>();
 const counter = api.counter();
