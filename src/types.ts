@@ -49,7 +49,7 @@ export type Syncified<T> = {
  * the same items; an async generator's `next`, `return` and `throw` become synchronous, making it a
  * `Generator`. Other symbol-keyed members are left out (a symbol does not cross threads), and so is `then`:
  * a proxy is never thenable. `release(proxy)` or `proxy[Symbol.dispose]()` frees the object in the worker,
- * so `using db = new Db()` works.
+ * so `using db = new Db()` works. `Remote<unknown>` is any proxy, functions that came back included.
  */
 export type Remote<T> = RemoteMembers<T> & Iteration<T> & RemoteHandle;
 

@@ -198,3 +198,14 @@ const notRemote: Remote<Counter> = new Counter();
 // @ts-expect-error nor is the object a Remote of itself
 const notCounter: Counter = counter;
 use(notRemote, notCounter);
+
+// Remote<unknown> is any proxy (what release() takes): instances and functions that came back, not plain
+// objects, nor a module's own exports.
+declare function release(proxy: Remote<unknown>): void;
+release(counter);
+release(callback);
+release(api);
+// @ts-expect-error a plain object is not a proxy
+release({ [Symbol.dispose]() {} });
+// @ts-expect-error a module's function export is not a proxy to release
+release(sdk.connect);
