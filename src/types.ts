@@ -46,12 +46,14 @@ export type Syncified<T> = {
  * a property read gives the property's current value, awaited when it is a promise; what comes back follows
  * the rules at the top of this file, so nested objects with methods are `Remote` too
  * (`client.chat.completions.create(...)`). An iterable, async or not, is iterable with `for…of` and yields
- * the same items; an async generator's `next`, `return` and `throw` become synchronous, making it a
- * `Generator`. Other symbol-keyed members are left out (a symbol does not cross threads), and so is `then`:
+ * the same items; an async generator becomes a `Generator` of the same types (its `next`, `return` and
+ * `throw` synchronous). Other symbol-keyed members are left out (a symbol does not cross threads), and so is `then`:
  * a proxy is never thenable. `release(proxy)` or `proxy[Symbol.dispose]()` frees the object in the worker,
  * so `using db = new Db()` works. `Remote<unknown>` is any proxy, functions that came back included.
  */
-export type Remote<T> = RemoteMembers<T> & Iteration<T> & RemoteHandle;
+export type Remote<T> = [T] extends [AsyncGenerator<infer Y, infer R, infer N> | Generator<infer Y, infer R, infer N>]
+  ? Generator<Returned<Y>, Returned<R>, N> & RemoteHandle
+  : RemoteMembers<T> & Iteration<T> & RemoteHandle;
 
 /**
  * The synchronous form of a function or class: every call signature `(...a) => Promise<R> | R` becomes

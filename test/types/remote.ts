@@ -66,6 +66,8 @@ const sdk = null as unknown as Syncified<typeof import('./sdk.js')>;
   else expectType<Equal<typeof step.value, { name: string }>>();
   // @ts-expect-error items are plain data, not promises
   void step.value.then;
+  // @ts-expect-error next() is synchronous
+  void models.next().then;
 
   // Plain data holding a by-reference value: the data as it is, the reference as a Remote.
   const session = client.session();
@@ -169,6 +171,7 @@ type Api = Remote<{
   counters(): Promise<Counter[]>;
   pair(): [Counter, number];
   callback(): () => Promise<number>;
+  ticks(): Generator<Counter, void, undefined>;
   maybe(): Promise<Counter | undefined>;
   anything(): Promise<any>;
   nothing(): unknown;
@@ -199,10 +202,12 @@ expectType<Equal<Api['maybeMethod'], (() => number) | undefined>>();
 const counter = api.counter();
 const next: number = counter.increment();
 expectType<Equal<typeof counter.count, number>>();
+const ticks: Generator<Remote<Counter>, void, undefined> = api.ticks();
+for (const tick of api.ticks()) expectType<Equal<typeof tick, Remote<Counter>>>();
 const callback = api.callback();
 const called: number = callback();
 callback[Symbol.dispose]();
-use(next, called);
+use(next, called, ticks);
 // @ts-expect-error a Remote is not the object it stands for (it is branded)
 const notRemote: Remote<Counter> = new Counter();
 // @ts-expect-error nor is the object a Remote of itself
