@@ -25,6 +25,34 @@ void client.then;
 // @ts-expect-error the result is not a Promise
 void client.fetchUser(1).then;
 
+// Overloads survive: each overload of an export is mapped on its own (issue 10).
+const fsp = syncify<typeof import('node:fs/promises')>('node:fs/promises');
+const asText = fsp.readFile('/etc/hostname', 'utf8');
+const asBytes = fsp.readFile('/etc/hostname');
+const asEither = fsp.readFile('/etc/hostname', { encoding: null, flag: 'r' });
+expectType<Equal<typeof asText, string>>();
+expectType<Equal<typeof asBytes, NonSharedBuffer>>();
+expectType<Equal<typeof asEither, NonSharedBuffer>>();
+const bytesRead: Buffer = asBytes;
+// @ts-expect-error without an encoding, readFile gives bytes, not text
+const notText: string = fsp.readFile('/etc/hostname');
+void bytesRead;
+void notText;
+
+// A class export is constructible and builds a synchronous proxy, freed by `using` (Symbol.dispose).
+const sdk = syncify<typeof import('./sdk.js')>(new URL('./sdk.js', import.meta.url));
+{
+  using sdkClient = new sdk.Client({ apiKey: 'k' });
+  const reply: string = sdkClient.chat.completions.create({ prompt: 'hi' }).text;
+  for (const chunk of sdkClient.chat.completions.create({ prompt: 'hi', stream: true })) {
+    const delta: string = chunk.delta;
+    void delta;
+  }
+  void reply;
+  // @ts-expect-error create() returns the completion itself, not a Promise
+  void sdkClient.chat.completions.create({ prompt: 'hi' }).then;
+}
+
 const sum: number = runSync(async (a: number, b: number) => a + b, 1, 2);
 const text: string = runSync(() => 'plain');
 void sum;
