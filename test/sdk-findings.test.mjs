@@ -2,7 +2,10 @@
 // from the same code with await. Each is a test.todo until the library decides: fix it, or document it and
 // turn the test around.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { syncify } from 'syncbridge';
 import { fixture } from './helpers.mjs';
 
@@ -43,4 +46,17 @@ test.todo('a plain object whose own data properties are non-enumerable (libsql R
   assert.equal(row[0], 1);
   assert.equal(row[1], 'Ada');
   assert.equal(row.length, 2);
+});
+
+// Today: TS2350 "Only a void function can be called with the 'new' keyword" (TS7009 under --strict). The
+// default type argument of syncify() is Record<string, (...args: any[]) => unknown>: a call signature and no
+// construct signature, so checked JavaScript (an editor with // @ts-check, tslab's JavaScript kernel, which
+// refuses to run the cell: examples/sdk-client/sdk-client.ipynb casts to any for it) rejects `new Client()`,
+// which works at run time.
+test.todo('untyped syncify() allows `new` on an export in checked JavaScript, as it does at run time', { timeout: 180_000 }, () => {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const file = fileURLToPath(fixture('untyped-new.mjs'));
+  const flags = ['--noEmit', '--allowJs', '--checkJs', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node'];
+  const result = spawnSync(process.execPath, [tsc, ...flags, file], { encoding: 'utf8' });
+  assert.equal(result.status, 0, `tsc: ${result.stdout}${result.stderr}`);
 });
