@@ -1,0 +1,62 @@
+// What running real SDKs through proxies (examples/sdk-client, test/matrix/cells/sdks.mjs) showed to differ
+// from the same code with await. Each is a test.todo until the library decides: fix it, or document it and
+// turn the test around.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { syncify } from 'syncbridge';
+import { fixture } from './helpers.mjs';
+
+const findings = syncify(fixture('findings.mjs'), { timeout: 20_000 });
+
+test('with await, for await…of with a break asks an async generator for exactly the items consumed', async () => {
+  const { pager, produced } = await import(fixture('findings.mjs'));
+  await produced();
+  for await (const n of pager(10)) if (n === 2) break;
+  assert.deepEqual(await produced(), [1, 2]);
+});
+
+// Today: [1, 2, 3]. While it hands a batch over, the worker asks for the next item ahead (nextItems leaves
+// it in state.ahead), and a break lets that item finish in the background. For a pager that is one more HTTP
+// request after the break (examples/sdk-client: page 3 of users({ pageSize: 2 }) after a break at id 4);
+// for an iterator that consumes (a queue, a reader), the item read ahead is taken and lost.
+test.todo('for…of with a break over a proxied async generator asks it for no item past the last one consumed', () => {
+  findings.produced();
+  for (const n of findings.pager(10)) if (n === 2) break;
+  // The read-ahead, if any, settles in the background: give it time to show.
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+  assert.deepEqual(findings.produced(), [1, 2]);
+});
+
+// Today: { id: 1, name: 'Ada' }, no row[0], no row.length, and no word of it. @libsql/client's rows are
+// such objects (columns by index are documented: row[0]); the copy keeps enumerable properties only, so
+// `rs.rows[0][0]` is undefined through syncbridge and 1 with await. Either carry non-enumerable own data
+// properties, or say what was dropped (as the clone check already does for a built-in's extra keys).
+test.todo('a plain object whose own data properties are non-enumerable (libsql Row) arrives with them, or is refused by name', () => {
+  let row;
+  try {
+    row = findings.row();
+  } catch (error) {
+    assert.match(error.message, /non-enumerable|length|\b0\b/, 'refused, naming what would be lost');
+    return;
+  }
+  assert.equal(row.name, 'Ada');
+  assert.equal(row[0], 1);
+  assert.equal(row[1], 'Ada');
+  assert.equal(row.length, 2);
+});
+
+// Today: TS2350 "Only a void function can be called with the 'new' keyword" (TS7009 under --strict). The
+// default type argument of syncify() is Record<string, (...args: any[]) => unknown>: a call signature and no
+// construct signature, so checked JavaScript (an editor with // @ts-check, tslab's JavaScript kernel, which
+// refuses to run the cell: examples/sdk-client/sdk-client.ipynb casts to any for it) rejects `new Client()`,
+// which works at run time.
+test.todo('untyped syncify() allows `new` on an export in checked JavaScript, as it does at run time', { timeout: 180_000 }, () => {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const file = fileURLToPath(fixture('untyped-new.mjs'));
+  const flags = ['--noEmit', '--allowJs', '--checkJs', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node'];
+  const result = spawnSync(process.execPath, [tsc, ...flags, file], { encoding: 'utf8' });
+  assert.equal(result.status, 0, `tsc: ${result.stdout}${result.stderr}`);
+});
