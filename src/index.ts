@@ -9,5 +9,5 @@ export { release } from './release.js';
 export { transfer } from './transfer.js';
 export { SyncBridgeError, ErrorCodes, type ErrorCode } from './errors.js';
 export type { CallOptions, WorkerOptions, SyncifyOptions } from './config/options.js';
-export type { Syncified, NotCallable } from './types.js';
+export type { Syncified, NotCallable, Remote, Sync } from './types.js';
 export { diagnose, type DoctorReport, type DoctorOptions } from './doctor.js';

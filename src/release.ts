@@ -1,6 +1,7 @@
 /** release(): free a worker object now, rather than when its proxy is garbage-collected. */
 import { ErrorCodes, libraryError } from './errors.js';
 import { releaseRemote } from './remote/proxies.js';
+import type { Remote } from './types.js';
 
 /**
  * Frees the worker's object behind a proxy (what `syncify` returned for a class instance, a function or an
@@ -8,7 +9,7 @@ import { releaseRemote } from './remote/proxies.js';
  * `proxy[Symbol.dispose]()` (and so `using`) also runs the object's own Symbol.asyncDispose or
  * Symbol.dispose first, if it has one.
  */
-export function release(proxy: object): void {
+export function release(proxy: Remote<unknown>): void {
   if (!releaseRemote(proxy, release)) {
     throw libraryError(
       ErrorCodes.INVALID_ARG,

@@ -21,7 +21,7 @@ const PROBES = new Set(['then', 'toJSON', 'asymmetricMatch', '$$typeof', 'nodeTy
  * const user = client.fetchUser(1);
  * ```
  */
-export function syncify<T = Record<string, (...args: any[]) => unknown>>(module: string | URL, options?: SyncifyOptions): Syncified<T> {
+export function syncify<T = Record<string, any>>(module: string | URL, options?: SyncifyOptions): Syncified<T> {
   let checked: SyncifyOptions, url: string, settings: CallSettings;
   try {
     checked = checkOptions(options, 'syncify()');

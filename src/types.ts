@@ -94,9 +94,12 @@ type Iterating<I> =
           ? { [Symbol.iterator](): Iterator<Returned<Y>, Returned<R>, N> }
           : unknown;
 
+/** An export typed `any` (untyped syncify, a JavaScript caller): callable, constructible, with any member. */
+type AnyExport = { (...args: any[]): any; new (...args: any[]): any; readonly [member: string]: any };
+
 type Export<V, Name extends string> =
   IsAny<V> extends true
-    ? Sync<V>
+    ? AnyExport
     : [V] extends [abstract new (...args: any) => any]
       ? [V] extends [new (...args: any) => any]
         ? WithMethods<V, Sync<V>>

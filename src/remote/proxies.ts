@@ -328,10 +328,18 @@ class RemoteIterator implements Iterator<unknown> {
     return { value, done: true };
   }
 
+  throw(error?: unknown): IteratorResult<unknown> {
+    this.return();
+    throw error;
+  }
+
   [Symbol.iterator](): this {
     return this;
   }
 }
+// Iterator helpers (map, filter, take …) where the runtime has them (Node 22+), as on a real generator.
+const IteratorPrototype = (globalThis as { Iterator?: { prototype: object } }).Iterator?.prototype;
+if (IteratorPrototype) Object.setPrototypeOf(RemoteIterator.prototype, IteratorPrototype);
 
 /** release(proxy): frees the worker's object now; later uses of the proxy throw ERR_SYNCBRIDGE_RELEASED. */
 export function releaseRemote(value: unknown, entry: RemoteSite['entry'], op: Op = Op.RELEASE): boolean {

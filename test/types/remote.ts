@@ -1,7 +1,7 @@
 // Compile-time proof of Remote<T>, Sync<F> and Syncified<T> for objects that cross by reference (issue 10).
 // Each @ts-expect-error line must be an error, so a type that is too loose fails the build as well.
 // The types come from the source until src/index.ts exports Remote and Sync (then: from 'syncbridge').
-import type { Remote, Sync, Syncified } from '../../src/types.js';
+import type { Remote, Sync, Syncified } from 'syncbridge';
 import type { Chunk, Completion, Stream } from './sdk.js';
 
 type Equal<X, Y> = (<T>() => T extends X ? 1 : 2) extends <T>() => T extends Y ? 1 : 2 ? true : false;
@@ -117,7 +117,9 @@ expectType<Equal<Sync<typeof keyed>, (key: 'a' | 'b') => 1 | 2>>();
 expectType<Equal<Sync<(...args: any[]) => any>, (...args: any[]) => any>>();
 expectType<Equal<Sync<() => Promise<unknown>>, () => unknown>>();
 expectType<Equal<Sync<any>, (...args: any[]) => any>>();
-expectType<Equal<Syncified<{ loose: any }>['loose'], (...args: any[]) => any>>();
+// An `any` export (untyped syncify, checked JavaScript) can be called, constructed and read like at run time.
+expectType<Equal<ReturnType<Syncified<{ loose: any }>['loose']>, any>>();
+new (null as unknown as Syncified<{ Client: any }>)['Client']({ apiKey: 'k' });
 // @ts-expect-error the mapped overloads still reject what no overload takes
 (null as unknown as Sync<typeof two>)(true);
 

@@ -2,7 +2,7 @@
 // structured-clonable classes that only @types/node declares (URL, URLSearchParams, Blob) still read as
 // data, and `using` works through the Symbol.dispose that @types/node declares.
 import { syncify } from 'syncbridge';
-import type { Remote } from '../../../src/types.js';
+import type { Remote } from 'syncbridge';
 
 type Equal<X, Y> = (<T>() => T extends X ? 1 : 2) extends <T>() => T extends Y ? 1 : 2 ? true : false;
 function expectType<T extends true>(): T | void {}

@@ -1,6 +1,6 @@
 // With the newest library (ESNext: iterator helpers, disposables), an async generator that crosses by
 // reference is still a Generator, and an async iterable still iterates.
-import type { Remote } from '../../../src/types.js';
+import type { Remote } from 'syncbridge';
 
 declare const remote: Remote<{ rows(): AsyncGenerator<number, void, undefined>; lines(): Promise<AsyncIterable<string>> }>;
 

@@ -5,7 +5,7 @@
 import type OpenAI from 'openai';
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { Model } from 'openai/resources/models';
-import type { Remote } from '../../../src/types.js';
+import type { Remote } from 'syncbridge';
 import { syncify } from 'syncbridge';
 
 type Equal<X, Y> = (<T>() => T extends X ? 1 : 2) extends <T>() => T extends Y ? 1 : 2 ? true : false;
