@@ -61,12 +61,35 @@ export function pointAtCaller<E extends Error>(error: E, entry: Entry): E {
   return error;
 }
 
+const MAX_SUMMARY = 300;
+
+/** "RangeError: thrown from a timer": a thrown value's class and the first line of its message. */
+export function summarize(value: unknown): { text: string; message: string } | undefined {
+  try {
+    if (value instanceof Error || (typeof value === 'object' && value !== null && 'message' in value)) {
+      const error = value as Error;
+      const message = String(error.message).split('\n')[0]!.slice(0, MAX_SUMMARY);
+      const name = (error.constructor as { name?: string } | undefined)?.name || error.name || 'Error';
+      const ownCode = (error as { code?: unknown }).code;
+      const code = typeof ownCode === 'string' ? ` [${ownCode}]` : '';
+      return { text: `${name}${code}: ${message}`, message };
+    }
+    const text = String(value).split('\n')[0]!.slice(0, MAX_SUMMARY);
+    return { text: `${typeof value} ${text}`, message: text };
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The one way the library makes its own errors: a SyncBridgeError with a stable code and a message that states
  * the fix, with its stack pointed at the user's call of `entry` when given (pointAtCaller). Without an entry
  * (code deep inside the library), the public function that catches it points it with pointAtCaller.
  */
 export function libraryError(code: ErrorCode, message: string, { entry, cause }: { entry?: Entry; cause?: unknown } = {}): SyncBridgeError {
+  // Many logs show only the top line: an error that wraps another says what that one was, unless it already does.
+  const summary = cause === undefined ? undefined : summarize(cause);
+  if (summary && !message.includes(summary.message)) message = `${message} [cause: ${summary.text}]`;
   const error = new SyncBridgeError(code, message, cause === undefined ? undefined : { cause });
   return entry ? pointAtCaller(error, entry) : error;
 }

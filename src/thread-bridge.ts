@@ -14,7 +14,7 @@ import { MARK, valueMarkerOf } from './remote/markers.js';
 import { Connection, describeRemote, reviveResult, stateOf } from './remote/proxies.js';
 import { revived, withMarkers } from './remote/values.js';
 import { callerFrames } from './stack.js';
-import { ErrorCodes, libraryError, pointAtCaller, SyncBridgeError, type ErrorCode } from './errors.js';
+import { ErrorCodes, libraryError, pointAtCaller, SyncBridgeError, summarize, type ErrorCode } from './errors.js';
 import type { CallSettings, WorkerOptions } from './config/options.js';
 import { defaultExecArgv } from './loaders.js';
 import { drainOutput, writeToCaller } from './output.js';
@@ -197,12 +197,13 @@ export class ThreadBridge {
       }
       case Status.UNCAUGHT: {
         const { what, error } = value as { what: string; error: EncodedThrown };
+        const cause = decodeThrown(error);
         const uncaught = failure(
           ErrorCodes.UNCAUGHT,
-          `${site.label}: ${what} happened in the worker during the call (see cause), which would end a Node process. ` +
+          `${site.label}: ${what} happened in the worker during the call: ${summarize(cause)?.text ?? 'see cause'}. It would end a Node process. ` +
             "The worker was replaced and the module's state is lost; the next call starts a fresh worker.",
           site,
-          decodeThrown(error),
+          cause,
         );
         this.#retire(`${what} in it`, uncaught);
         throw uncaught;

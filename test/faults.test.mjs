@@ -40,6 +40,8 @@ test('process.exit() in the worker ends the call with ERR_SYNCBRIDGE_WORKER_EXIT
 
 test('an exception thrown from a timer during the call ends it with ERR_SYNCBRIDGE_UNCAUGHT, cause and stack kept', () => {
   const error = assertBridgeError(() => m.throwFromTimer(), ErrorCodes.UNCAUGHT, /uncaught exception/, /replaced/);
+  // The top line, all that many logs show, says what was thrown.
+  assert.match(error.message.split('\n')[0], /an uncaught exception happened in the worker during the call: RangeError: thrown from a timer\./);
   assert.ok(error.cause instanceof RangeError);
   assert.equal(error.cause.message, 'thrown from a timer');
   assert.match(error.cause.stack, /faults\.mjs/);
@@ -48,6 +50,7 @@ test('an exception thrown from a timer during the call ends it with ERR_SYNCBRID
 
 test('an unhandled rejection during the call ends it with ERR_SYNCBRIDGE_UNCAUGHT', () => {
   const error = assertBridgeError(() => m.rejectUnhandled(), ErrorCodes.UNCAUGHT, /unhandled rejection/);
+  assert.match(error.message.split('\n')[0], /an unhandled rejection happened in the worker during the call: Error: nobody handles me\./);
   assert.equal(error.cause.message, 'nobody handles me');
   assert.equal(patient.ok(), 'ok');
 });

@@ -70,6 +70,10 @@ test("when the worker ends, its proxies throw ERR_SYNCBRIDGE_RELEASED saying so,
   const timeout = assertBridgeError(() => slow.neverSettles(), ErrorCodes.TIMEOUT);
   const error = assertBridgeError(() => client.whoami(), ErrorCodes.RELEASED, /Client #\d+/, /the worker that held it has ended/, /timed out/);
   assert.equal(error.cause, timeout);
+  assert.match(
+    error.message.split('\n')[0],
+    /\[cause: SyncBridgeError \[ERR_SYNCBRIDGE_TIMEOUT\]: neverSettles\(\) from .*faults\.mjs did not finish within 300 ms/,
+  );
   assert.equal(short.echo(1), 1, 'the next call starts a fresh worker');
 });
 

@@ -7,7 +7,7 @@
  * functions that make calls close over it), so a proxy is never collected mid-call.
  */
 import { inspect } from 'node:util';
-import { ErrorCodes, SyncBridgeError } from '../errors.js';
+import { ErrorCodes, libraryError, SyncBridgeError } from '../errors.js';
 import type { CallSettings } from '../config/options.js';
 import { Op } from '../protocol.js';
 import { type CallbackMarker, Iteration, MARK, type Marker, type RefMarker } from './markers.js';
@@ -159,15 +159,13 @@ export function reviveResult(marker: Marker, connection: Connection, host: Remot
 function releasedError(state: ProxyState, entry: RemoteSite['entry']): SyncBridgeError {
   const what = `${describeRemote(state)} (a proxy of an object in the worker)`;
   const ended = state.connection.endedBy;
-  const error = ended
-    ? new SyncBridgeError(
+  return ended
+    ? libraryError(
         ErrorCodes.RELEASED,
         `${what} cannot be used: the worker that held it has ended (${ended.reason}), and the object with it. Create the object again.`,
-        ended.cause === undefined ? undefined : { cause: ended.cause },
+        { entry, cause: ended.cause },
       )
-    : new SyncBridgeError(ErrorCodes.RELEASED, `${what} was released (release() or Symbol.dispose) and cannot be used any more.`);
-  Error.captureStackTrace(error, entry);
-  return error;
+    : libraryError(ErrorCodes.RELEASED, `${what} was released (release() or Symbol.dispose) and cannot be used any more.`, { entry });
 }
 
 /** Throws ERR_SYNCBRIDGE_RELEASED if the proxy can no longer be used. */

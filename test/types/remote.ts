@@ -119,7 +119,7 @@ expectType<Equal<Sync<() => Promise<unknown>>, () => unknown>>();
 expectType<Equal<Sync<any>, (...args: any[]) => any>>();
 // An `any` export (untyped syncify, checked JavaScript) can be called, constructed and read like at run time.
 expectType<Equal<ReturnType<Syncified<{ loose: any }>['loose']>, any>>();
-new (null as unknown as Syncified<{ Client: any }>)['Client']({ apiKey: 'k' });
+new (null as unknown as Syncified<{ Client: any }>).Client({ apiKey: 'k' });
 // @ts-expect-error the mapped overloads still reject what no overload takes
 (null as unknown as Sync<typeof two>)(true);
 
