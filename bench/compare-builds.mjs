@@ -2,7 +2,8 @@
 // see the same machine: e.g. a commit before a change against the current one.
 //   node bench/compare-builds.mjs <before dir> <after dir> [--pairs=6] [--time=1000]
 // Each dir is a checkout with dist/ built (npm ci && npm run build). The pairs alternate which build
-// goes first. Prints each process's medians, then the median of them per build and the ratio.
+// goes first. Prints each process's medians, then the median of them per build, and the median of the
+// pairs' after/before ratios (each pair ran back to back, so it shares the machine's load of the moment).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -46,12 +47,16 @@ for (let p = 0; p < pairs; p++) {
     );
   }
 }
-console.log('\nmedian of the per-process figures (µs):\n');
-console.log('workload  stat    before  after  after/before');
+console.log('\nmedian of the per-process figures (µs; cpu: CPU µs per call, both threads):\n');
+console.log('workload  stat    before   after  after/before  paired after/before (min-max)');
 for (const w of ['noop', '1kb']) {
-  for (const stat of ['median', 'p90']) {
+  for (const stat of ['median', 'p90', 'cpuUs']) {
     const [a, b] = builds.map((x) => med(x.runs.map((r) => r[w][stat])));
-    console.log(`${w.padEnd(9)} ${stat.padEnd(6)} ${a.toFixed(3).padStart(7)} ${b.toFixed(3).padStart(6)}  ${(b / a).toFixed(2)}x`);
+    const ratios = builds[0].runs.map((r, i) => builds[1].runs[i][w][stat] / r[w][stat]);
+    const range = `${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`;
+    console.log(
+      `${w.padEnd(9)} ${(stat === 'cpuUs' ? 'cpu' : stat).padEnd(6)} ${a.toFixed(3).padStart(7)} ${b.toFixed(3).padStart(7)}  ${`${(b / a).toFixed(2)}x`.padStart(12)}  ${med(ratios).toFixed(2)}x (${range})`,
+    );
   }
 }
 console.log(
