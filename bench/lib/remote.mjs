@@ -44,7 +44,7 @@ export async function remoteSection(budgetMs, log = () => {}) {
       { name: 'method call', what: 'client.whoami()', roundTrips: 1, call: () => client.whoami() },
       { name: 'property read', what: 'client.model', roundTrips: 1, call: () => client.model },
       { name: 'chain of three', what: 'client.a.b.method()', roundTrips: 3, call: () => client.a.b.method() },
-      { name: 'SDK-shaped chain', what: 'client.plain.b.method() (a plain object, copied)', roundTrips: 2, call: () => client.plain.b.method() },
+      { name: 'SDK-shaped chain (plain object, copied)', what: 'client.plain.b.method()', roundTrips: 2, call: () => client.plain.b.method() },
     ].map((op) => ({ ...op, samples: [], calls: 0, cpuUs: 0 }));
     if (client.model !== 'tiny') throw new Error(`property read: got ${client.model}`);
     log('bench: remote objects, per-op latency ...');
