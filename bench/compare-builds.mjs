@@ -1,6 +1,6 @@
 // The no-op and ~1 KB echo of two builds of syncbridge, alternating in separate processes, so that both
 // see the same machine: e.g. a commit before a change against the current one.
-//   node bench/compare-builds.mjs <before dir> <after dir> [--pairs=6] [--time=1000]
+//   node bench/compare-builds.mjs <before dir> <after dir> [--pairs=6] [--time=1000] [--spin-under=8]
 // Each dir is a checkout with dist/ built (npm ci && npm run build). The pairs alternate which build
 // goes first. Prints each process's medians, then the median of them per build, and the median of the
 // pairs' after/before ratios (each pair ran back to back, so it shares the machine's load of the moment).
@@ -56,6 +56,21 @@ for (const w of ['noop', '1kb']) {
     const range = `${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`;
     console.log(
       `${w.padEnd(9)} ${(stat === 'cpuUs' ? 'cpu' : stat).padEnd(6)} ${a.toFixed(3).padStart(7)} ${b.toFixed(3).padStart(7)}  ${`${(b / a).toFixed(2)}x`.padStart(12)}  ${med(ratios).toFixed(2)}x (${range})`,
+    );
+  }
+}
+// On a loaded machine the caller's spin often misses and calls park (~15-20 µs a no-op instead of ~2-4):
+// the pairs in which both builds' no-op answered within the spin show the cost of the code itself.
+const spinUnder = Number(option('spin-under') ?? 8);
+const spun = builds[0].runs.flatMap((r, i) => (r.noop.median < spinUnder && builds[1].runs[i].noop.median < spinUnder ? [[r, builds[1].runs[i]]] : []));
+if (spun.length > 0) {
+  console.log(`\npairs in which both no-op medians were under ${spinUnder} µs (the spin answered): ${spun.length} of ${pairs}\n`);
+  console.log('workload  before   after  paired after/before (min-max)');
+  for (const w of ['noop', '1kb']) {
+    const [a, b] = [0, 1].map((k) => med(spun.map((pair) => pair[k][w].median)));
+    const ratios = spun.map(([x, y]) => y[w].median / x[w].median);
+    console.log(
+      `${w.padEnd(9)} ${a.toFixed(3).padStart(6)} ${b.toFixed(3).padStart(7)}  ${med(ratios).toFixed(2)}x (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})`,
     );
   }
 }
