@@ -9,6 +9,8 @@
 //   --only=syncbridge,plain await      only these contenders (Bun and Deno runs use this)
 //   --workloads=noop,1kb               only these workloads (ids: noop 1kb 64k-string 1m-copy 1m-transfer
 //                                      64m-copy 64m-transfer)
+//                                      and remote (the remote-objects section: proxies of worker objects,
+//                                      iterating 100,000 items; run unless --workloads leaves it out)
 //   --hog                              run beside a busy loop on every core (started and stopped here)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -61,6 +63,8 @@ const only = list(option('only'));
 const selectedPeers = (only ?? ALL_PEERS).filter((p) => isNode || !NODE_ONLY.has(p));
 const workloadFilter = list(option('workloads'));
 const selectedWorkloads = workloadFilter ? WORKLOADS.filter((w) => workloadFilter.includes(w.id)) : WORKLOADS;
+// Remote objects (issue 10) are syncbridge's alone: their section runs when syncbridge is a contender.
+const remoteSelected = selectedPeers.includes('syncbridge') && (!workloadFilter || workloadFilter.includes('remote'));
 
 // The peers are bench-only devDependencies; install them on first run so `npm run bench` works on a
 // fresh clone with nothing but Node and npm. deasync's native part is fetched/built by its own script,
@@ -335,12 +339,17 @@ const machine = machineInfo();
 let stopHogs;
 if (flag('hog')) stopHogs = startHogs();
 const latency = await latencySection(selectedPeers, selectedWorkloads, budgetMs);
+let remote;
+if (remoteSelected) {
+  const { remoteSection } = await import('./lib/remote.mjs');
+  remote = await remoteSection(budgetMs, log);
+}
 stopHogs?.();
 latency.notes = notes;
 
 if (!write) {
   if (asJson) {
-    process.stdout.write(`${JSON.stringify({ machine, config: { budgetMs, rounds: ROUNDS, unit: 'microseconds' }, ...latency }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ machine, config: { budgetMs, rounds: ROUNDS, unit: 'microseconds' }, ...latency, remote }, null, 2)}\n`);
   } else {
     console.log(`${machine.runtime} | ${machine.platform} | ${machine.cpu} x ${machine.cpuCount} | load ${machine.loadavg.join(' ')} | ${machine.date}`);
     console.log(
@@ -353,6 +362,13 @@ if (!write) {
       `per-call latency in µs, ~${budgetMs} ms per contender per workload over ${ROUNDS} interleaved rounds${flag('hog') ? ', beside a busy loop on every core' : ''}\n`,
     );
     console.log(table(latency.results, false));
+    if (remote) {
+      const { remoteTables } = await import('./lib/report.mjs');
+      console.log(
+        `\nremote objects (proxies of worker objects), ~${budgetMs} ms per operation over interleaved rounds${flag('hog') ? ', beside a busy loop on every core' : ''}; ratios to the no-op call of this run\n`,
+      );
+      console.log(remoteTables(remote, false));
+    }
   }
   process.exit(0);
 }
@@ -377,9 +393,9 @@ log('bench: Bun and Deno ...');
 const { otherRuntimes } = await import('./lib/runtimes.mjs');
 const runtimes = otherRuntimes(Math.max(200, budgetMs / 2));
 // The raw figures first: docs can be re-rendered from them (node bench/lib/render.mjs).
-writeFileSync(here('results.json'), `${JSON.stringify({ machine, budgetMs, latency, probes, threads, hog, ablations, runtimes }, null, 1)}\n`);
+writeFileSync(here('results.json'), `${JSON.stringify({ machine, budgetMs, latency, remote, probes, threads, hog, ablations, runtimes }, null, 1)}\n`);
 const { writeDocs } = await import('./lib/report.mjs');
 mkdirSync(fileURLToPath(here('../docs')), { recursive: true });
-writeDocs({ machine, budgetMs, latency, probes, threads, hog, ablations, runtimes }, here('../docs/benchmarks.md'), here('../docs/benchmarks.svg'));
+writeDocs({ machine, budgetMs, latency, remote, probes, threads, hog, ablations, runtimes }, here('../docs/benchmarks.md'), here('../docs/benchmarks.svg'));
 log('bench: wrote docs/benchmarks.md, docs/benchmarks.svg and bench/results.json');
 process.exit(0);

@@ -38,6 +38,69 @@ function mdTable(head, rows) {
   ].join('\n');
 }
 
+/** A plain table: text (columns padded, numbers right-aligned from column `right`) or Markdown. */
+function grid(head, rows, markdown, right) {
+  if (markdown) {
+    const esc = (c) => String(c).replaceAll('|', '\\|');
+    return [
+      `| ${head.join(' | ')} |`,
+      `|${head.map((_, i) => (i < right ? ' --- ' : ' ---: ')).join('|')}|`,
+      ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`),
+    ].join('\n');
+  }
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) =>
+    cells
+      .map((c, i) => (i < right ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(head), ...rows.map(line)].join('\n');
+}
+
+/** The remote-objects section (bench/lib/remote.mjs): per-op latency, then the iteration. */
+export function remoteTables(remote, markdown) {
+  const code = (s) => (markdown ? `\`${s}\`` : s);
+  const ops = grid(
+    ['operation', 'code', 'round trips', 'calls', 'median µs', 'p90 µs', 'p99 µs', 'CPU µs/op', 'x no-op', 'x no-op per round trip'],
+    remote.ops.map((r) => [
+      r.name,
+      code(r.what),
+      r.roundTrips,
+      r.n,
+      num(r.median),
+      num(r.p90),
+      num(r.p99),
+      num(r.cpuPerCallUs),
+      ratio(r.xVsNoop),
+      ratio(r.perRoundTripXNoop),
+    ]),
+    markdown,
+    2,
+  );
+  const iteration = grid(
+    ['loop', 'code', 'passes', 'median ms / pass', 'p90 ms', 'items/s', 'µs / item', 'CPU µs/item', 'x in-process', 'µs/item x no-op'],
+    remote.iteration.map((r) => [
+      r.name,
+      code(r.what),
+      r.passes,
+      num(r.medianMs),
+      num(r.p90Ms),
+      r.itemsPerSec.toLocaleString('en-US'),
+      num(r.perItemUs),
+      num(r.cpuPerItemUs),
+      ratio(r.xVsBaseline),
+      ratio(r.perItemXNoop),
+    ]),
+    markdown,
+    2,
+  );
+  const bridge = remote.iteration.find((r) => r.roundTrips);
+  const note = bridge
+    ? `${remote.items.toLocaleString('en-US')} items { i } per pass; through the bridge ~${bridge.roundTrips} round trips per pass if every batch is full (256 items), ~${num(bridge.perRoundTripUs)} µs each (the no-op call: ${num(remote.noopMedianUs)} µs).`
+    : '';
+  return `${ops}\n\n${iteration}${note ? `\n\n${note}` : ''}`;
+}
+
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
 /** Median latency versus payload size, log-log, one line per contender (copied workloads). */
@@ -94,8 +157,19 @@ export function svgPlot(results) {
   return parts.join('\n');
 }
 
+/** docs/benchmarks.md's remote-objects section (its lines). */
+export function remoteSectionMarkdown(remote, heading = '## Remote objects (proxies of worker objects)') {
+  return [
+    heading,
+    '',
+    "Results that are class instances, functions or async iterables cross by reference (issue 10): each use of such a proxy is a round trip on the bridge. Timed like the latency table (each op separately, interleaved rounds), against the plain no-op call of the same run; the iteration times whole passes, the bridge's and the in-process `for await` alternating (`bench/lib/remote.mjs`, module `bench/fixtures/remote.mjs`).",
+    '',
+    remoteTables(remote, true),
+  ];
+}
+
 export function writeDocs(all, mdUrl, svgUrl) {
-  const { machine, budgetMs, latency, probes, threads, hog, ablations, runtimes } = all;
+  const { machine, budgetMs, latency, remote, probes, threads, hog, ablations, runtimes } = all;
   const get = (results, workload, peer) => results.find((r) => r.workload === workload && r.contender === peer && !r.error);
   const md = [];
   md.push('# Benchmarks', '');
@@ -126,6 +200,7 @@ export function writeDocs(all, mdUrl, svgUrl) {
       `| ${r.workload} | ${r.contender} | ${(r.median / 1000).toFixed(2)} | ${(r.bytes / (r.median * 1e3)).toFixed(2)} GB/s | ${((2 * r.bytes) / (r.median * 1e3)).toFixed(2)} GB/s |`,
     );
   }
+  if (remote) md.push('', ...remoteSectionMarkdown(remote));
   md.push(
     '',
     '## Cold start and idle CPU',
