@@ -83,8 +83,6 @@ export const Op = {
   ITER_NEXT: 10,
   /** End an iteration early (break, return, throw): calls the iterator's return(); target = iterator handle. */
   ITER_RETURN: 11,
-  /** Drop handles: args = their ids (also sent along with any request, see Request). */
-  RELEASE: 12,
   /** Run a referenced object's own Symbol.asyncDispose / Symbol.dispose, then drop its handle. */
   DISPOSE: 13,
   /** The worker's own counters (live handles, heap), for tests and the doctor. */

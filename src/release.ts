@@ -5,9 +5,9 @@ import type { Remote } from './types.js';
 
 /**
  * Frees the worker's object behind a proxy (what `syncify` returned for a class instance, a function or an
- * async iterable). Later uses of the proxy throw ERR_SYNCBRIDGE_RELEASED. Releasing twice is harmless.
- * `proxy[Symbol.dispose]()` (and so `using`) also runs the object's own Symbol.asyncDispose or
- * Symbol.dispose first, if it has one.
+ * async iterable), after running its own Symbol.asyncDispose or Symbol.dispose there if it has one: the same
+ * as `proxy[Symbol.dispose]()` and `using`. Later uses of the proxy throw ERR_SYNCBRIDGE_RELEASED.
+ * Releasing twice is harmless.
  */
 export function release(proxy: Remote<unknown>): void {
   if (!releaseRemote(proxy, release)) {

@@ -27,6 +27,15 @@ test('release() of something that is not a proxy says what it needs', () => {
   assertBridgeError(() => release({}), ErrorCodes.INVALID_ARG, /release\(\) needs a proxy of a worker object/);
 });
 
+test("release() runs the object's own Symbol.asyncDispose in the worker, then frees it", () => {
+  const before = sdk.liveClients();
+  const client = sdk.createClient({ apiKey: 'k' });
+  sdk.logged();
+  release(client);
+  assert.deepEqual(sdk.logged(), ['client disposed']);
+  assert.equal(sdk.liveClients(), before);
+});
+
 test("Symbol.dispose runs the object's own Symbol.asyncDispose in the worker, then releases it", () => {
   const before = sdk.liveClients();
   const client = sdk.createClient({ apiKey: 'k' });

@@ -339,21 +339,25 @@ class RemoteIterator implements Iterator<unknown> {
 const IteratorPrototype = (globalThis as { Iterator?: { prototype: object } }).Iterator?.prototype;
 if (IteratorPrototype) Object.setPrototypeOf(RemoteIterator.prototype, IteratorPrototype);
 
-/** release(proxy): frees the worker's object now; later uses of the proxy throw ERR_SYNCBRIDGE_RELEASED. */
-export function releaseRemote(value: unknown, entry: RemoteSite['entry'], op: Op = Op.RELEASE): boolean {
+/**
+ * release(proxy) and proxy[Symbol.dispose]() (so `using`): runs the object's own Symbol.asyncDispose or
+ * Symbol.dispose in the worker, if it has one (a client logs out, a pool closes), then frees it there; later
+ * uses of the proxy throw ERR_SYNCBRIDGE_RELEASED. A proxy that is garbage-collected is freed without that.
+ */
+export function releaseRemote(value: unknown, entry: RemoteSite['entry']): boolean {
   const state = stateOf(value);
   if (!state) return false;
   if (state.released) return true;
   const connection = state.connection;
-  if (!connection.endedBy) {
-    if (op === Op.DISPOSE) call(state, Op.DISPOSE, '', [], `disposing ${state.marker.name}`, entry);
-    else state.host.call(Op.RELEASE, 0, '', [state.marker.id], state.settings, { label: `release(${state.marker.name})`, entry }, connection);
+  try {
+    if (!connection.endedBy) call(state, Op.DISPOSE, '', [], `releasing ${describeRemote(state)}`, entry);
+  } finally {
+    state.released = true;
+    connection.forget(state);
   }
-  state.released = true;
-  connection.forget(state);
   return true;
 }
 
 function disposeRemote(proxy: unknown): void {
-  releaseRemote(proxy, disposeRemote, Op.DISPOSE);
+  releaseRemote(proxy, disposeRemote);
 }

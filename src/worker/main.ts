@@ -171,8 +171,6 @@ function start(op: Op, target: string | number, key: string | number, args: unkn
       return remote.nextItems(target as number);
     case Op.ITER_RETURN:
       return remote.endIteration(target as number);
-    case Op.RELEASE:
-      return remote.release(args as number[]);
     case Op.DISPOSE:
       return remote.dispose(target as number);
     case Op.STATS:
