@@ -2,7 +2,9 @@
 // and between calls on its event loop.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as turn, setTimeout as sleep } from 'node:timers/promises';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { ErrorCodes, SyncBridgeError, syncify } from 'syncbridge';
 import { fixture, runScript } from './helpers.mjs';
 
@@ -135,4 +137,27 @@ test('a pending listener does not keep the process alive', () => {
 test('static methods of an exported class run in the worker', () => {
   const account = sdk.Account.open('static');
   assert.equal(account.name, 'static');
+});
+
+test('a callback the worker no longer holds is let go on this side too (its closure can be collected)', async () => {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc');
+  const baseline = process.memoryUsage().arrayBuffers;
+  for (let round = 0; round < 10; round++) {
+    for (let i = 0; i < 30; i++) {
+      const big = new Uint8Array(1 << 20).fill(i); // 1 MiB that only the closure holds
+      assert.equal(
+        sdk.callOnly(() => big[0]),
+        i,
+      );
+    }
+    sdk.collect(); // the worker finalizes its functions and tells us which ones it dropped
+    await turn();
+    gc();
+  }
+  sdk.collect();
+  await turn();
+  gc();
+  const grown = (process.memoryUsage().arrayBuffers - baseline) / (1 << 20);
+  assert.ok(grown < 100, `${grown.toFixed(0)} MiB of 300 MiB of callback closures are still held`);
 });
