@@ -479,7 +479,7 @@ export class ThreadBridge {
       next.eventsSeen++;
       this.#onEvent(next, event, next.idleSettings, false);
     });
-    next.events.unref();
+    (next.events as { unref?: () => void }).unref?.();
     worker.on('error', (error) => {
       next.error = error;
     });
