@@ -1,4 +1,4 @@
-import { type Entry, framesBelowLibrary } from './stack.js';
+import { type Entry, framesBelowLibrary, withoutProxyFrames } from './stack.js';
 
 /**
  * Every error the library itself raises is a SyncBridgeError with one of these stable codes.
@@ -57,7 +57,13 @@ Object.defineProperty(SyncBridgeError.prototype, 'name', { value: 'SyncBridgeErr
  */
 export function pointAtCaller<E extends Error>(error: E, entry: Entry): E {
   Error.captureStackTrace(error, entry);
-  if (!/\n\s+at /.test(error.stack ?? '')) error.stack = `${error.stack ?? String(error)}\n${framesBelowLibrary()}`;
+  const lines = (error.stack ?? String(error)).split('\n');
+  // The message may span lines: the frames start at the first "    at " line.
+  let start = lines.findIndex((line) => /^\s+at /.test(line));
+  if (start < 0) start = lines.length;
+  const frames = withoutProxyFrames(lines.slice(start));
+  if (frames.length === 0) error.stack = `${lines.join('\n')}\n${framesBelowLibrary()}`;
+  else if (frames.length !== lines.length - start) error.stack = [...lines.slice(0, start), ...frames].join('\n');
   return error;
 }
 

@@ -25,7 +25,7 @@ export function framesBelowLibrary(): string {
   const frames = (holder.stack ?? '').split('\n').slice(1);
   let last = -1;
   if (OWN_FILE !== undefined) frames.forEach((frame, i) => fileOfFrame(frame) === OWN_FILE && (last = i));
-  return frames.slice(last + 1).join('\n');
+  return withoutProxyFrames(frames.slice(last + 1)).join('\n');
 }
 
 /** The public function the user called: a stack shown to the user starts at the call of it. */
@@ -35,6 +35,16 @@ export type Entry = (...args: never[]) => unknown;
 export function callerFrames(entry: Entry): string {
   const holder: { stack?: string } = {};
   Error.captureStackTrace(holder, entry);
-  const frames = (holder.stack ?? '').split('\n').slice(1);
+  const frames = withoutProxyFrames((holder.stack ?? '').split('\n').slice(1));
   return frames.length > 0 ? frames.join('\n') : framesBelowLibrary();
+}
+
+/**
+ * Bun (JavaScriptCore) shows the Proxy an entry function is called through (a syncified export with static
+ * methods) as a frame "at unknown" above the caller's: not the caller's code.
+ */
+export function withoutProxyFrames(frames: string[]): string[] {
+  let first = 0;
+  while (first < frames.length && frames[first]!.trim() === 'at unknown') first++;
+  return first === 0 ? frames : frames.slice(first);
 }
