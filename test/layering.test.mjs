@@ -9,11 +9,7 @@ import { build } from 'esbuild';
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** Modules either side may import: they import nothing but each other (and Node's builtins). */
-const SHARED = [
-  /^src\/env\//,
-  /^src\/remote\/(markers|values)\.ts$/,
-  /^src\/(errors|stack|error-serialization|clone-check|protocol|spin|transfer|output|transform-artefacts)\.ts$/,
-];
+const SHARED = [/^src\/env\//, /^src\/wire\//, /^src\/remote\/(markers|values)\.ts$/, /^src\/(errors|stack)\.ts$/];
 const WORKER = /^src\/worker\//;
 
 /** What esbuild knows of a bundle of this entry point: its source files (paths from the repository root) and their imports. */

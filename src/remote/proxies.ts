@@ -9,7 +9,7 @@
 import { inspect } from 'node:util';
 import { ErrorCodes, libraryError, SyncBridgeError } from '../errors.js';
 import type { CallSettings } from '../config/options.js';
-import { Op } from '../protocol.js';
+import { Op } from '../wire/protocol.js';
 import { type CallbackMarker, Iteration, MARK, type Marker, type RefMarker } from './markers.js';
 
 /** A function of this thread that the worker holds: `sent` counts the times it was passed (see dropCallback). */

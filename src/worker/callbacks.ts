@@ -9,10 +9,10 @@
  * the caller (a 'drop' event) that it may forget it. The same caller function arrives as the same
  * function here, so `emitter.off(cb)` finds what `emitter.on(cb)` added.
  */
-import { classify, type ReferencePolicy } from '../clone-check.js';
-import { CALLBACK_BOUNDARY, decodeThrown, type EncodedThrown } from '../error-serialization.js';
+import { classify, type ReferencePolicy } from '../wire/clone-check.js';
+import { CALLBACK_BOUNDARY, decodeThrown, type EncodedThrown } from '../wire/error-serialization.js';
 import { ErrorCodes, type ErrorCode, SyncBridgeError } from '../errors.js';
-import { type Event, type LibraryFailure, REFS_FLAG, Status } from '../protocol.js';
+import { type Event, type LibraryFailure, REFS_FLAG, Status } from '../wire/protocol.js';
 import type { CallbackMarker, Marker } from '../remote/markers.js';
 import { revived, withMarkers } from '../remote/values.js';
 

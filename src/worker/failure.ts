@@ -1,5 +1,5 @@
-import type { LibraryFailure } from '../protocol.js';
-import { encodeThrown } from '../error-serialization.js';
+import type { LibraryFailure } from '../wire/protocol.js';
+import { encodeThrown } from '../wire/error-serialization.js';
 
 /** Thrown inside the worker to fail a call on the library's behalf: the caller raises a SyncBridgeError. */
 export class Failure extends Error {

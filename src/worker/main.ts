@@ -9,10 +9,10 @@
 import fs from 'node:fs';
 import { inspect } from 'node:util';
 import { workerData, parentPort, type MessagePort, type TransferListItem } from 'node:worker_threads';
-import { classify, Crossing } from '../clone-check.js';
-import { encodeThrown } from '../error-serialization.js';
+import { classify, Crossing } from '../wire/clone-check.js';
+import { encodeThrown } from '../wire/error-serialization.js';
 import { ErrorCodes } from '../errors.js';
-import { captureOutput } from '../output.js';
+import { captureOutput } from '../wire/output.js';
 import {
   Op,
   REFS_FLAG,
@@ -29,9 +29,9 @@ import {
   type Event,
   type Request,
   type Response,
-} from '../protocol.js';
-import { AdaptiveSpin } from '../spin.js';
-import { transferListOf } from '../transfer.js';
+} from '../wire/protocol.js';
+import { AdaptiveSpin } from '../wire/spin.js';
+import { transferListOf } from '../wire/transfer.js';
 import { Failure } from './failure.js';
 import * as remote from './objects.js';
 import { revived, withMarkers } from '../remote/values.js';

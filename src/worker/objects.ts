@@ -5,7 +5,7 @@
  */
 import { ErrorCodes } from '../errors.js';
 import { Iteration, MARK, type Marker, type RefMarker, valueMarkerOf } from '../remote/markers.js';
-import type { ReferenceKind, ReferencePolicy } from '../clone-check.js';
+import type { ReferenceKind, ReferencePolicy } from '../wire/clone-check.js';
 import { Failure } from './failure.js';
 import { callbackFor, callbackIdOf } from './callbacks.js';
 

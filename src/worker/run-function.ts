@@ -1,8 +1,8 @@
 /** Inside the worker: turning the source text sent by runSync back into a function. */
 import { ErrorCodes } from '../errors.js';
-import { encodeThrown } from '../error-serialization.js';
-import type { LibraryFailure } from '../protocol.js';
-import { transformArtefactMessage, transformArtefactOf } from '../transform-artefacts.js';
+import { encodeThrown } from '../wire/error-serialization.js';
+import type { LibraryFailure } from '../wire/protocol.js';
+import { transformArtefactMessage, transformArtefactOf } from '../env/transform-artefacts.js';
 
 /** Names the compiled code in stack traces, and tells its frames apart from ours. */
 export const RUN_SOURCE_URL = 'syncbridge:runSync';

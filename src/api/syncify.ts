@@ -1,8 +1,8 @@
 /** syncify(): a module's exports as synchronous functions. */
 import { bridgeFor } from './bridges.js';
-import { pointAtCaller, SyncBridgeError } from './errors.js';
-import { checkOptions, callSettings, workerOptionsOf, type CallSettings, type SyncifyOptions } from './config/options.js';
-import { Op } from './protocol.js';
+import { pointAtCaller, SyncBridgeError } from '../errors.js';
+import { checkOptions, callSettings, workerOptionsOf, type CallSettings, type SyncifyOptions } from '../config/options.js';
+import { Op } from '../wire/protocol.js';
 import { resolveModuleUrl } from './resolve-module.js';
 import type { Syncified } from './types.js';
 import { fileURLToPath } from 'node:url';

@@ -12,7 +12,7 @@
  * path, and drops a named property of a typed array silently.
  */
 import { types } from 'node:util';
-import type { Marker } from './remote/markers.js';
+import type { Marker } from '../remote/markers.js';
 
 /**
  * What may cross by reference (or as a marker) instead of being refused: the caller's policy for arguments

@@ -9,14 +9,14 @@ import Module from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
-import { hasNodeFlag, nodePreloads, splitNodeOptions } from './env/node-flags.js';
-import { assertCanBlock, detectRuntime } from './env/runtime.js';
-import { loadsTsNode, tsNodeRegistered } from './env/ts-node.js';
-import { ErrorCodes, libraryError } from './errors.js';
-import { callSettings, type CallSettings } from './config/options.js';
-import { Op } from './protocol.js';
-import { resolveModuleUrl } from './resolve-module.js';
-import { ThreadBridge, type CallSite } from './thread-bridge.js';
+import { hasNodeFlag, nodePreloads, splitNodeOptions } from '../env/node-flags.js';
+import { assertCanBlock, detectRuntime } from '../env/runtime.js';
+import { loadsTsNode, tsNodeRegistered } from '../env/ts-node.js';
+import { ErrorCodes, libraryError } from '../errors.js';
+import { callSettings, type CallSettings } from '../config/options.js';
+import { Op } from '../wire/protocol.js';
+import { resolveModuleUrl } from '../api/resolve-module.js';
+import { ThreadBridge, type CallSite } from '../thread/thread-bridge.js';
 
 /** The package version, inlined at build time (scripts/build.mjs). */
 declare const __SYNCBRIDGE_VERSION__: string;

@@ -12,9 +12,9 @@ import fs from 'node:fs';
 // Through the namespace, as in resolve-module.ts: webpack rewrites a bare createRequire(x) call and warns.
 import * as nodeModule from 'node:module';
 import path from 'node:path';
-import { nodePreloads } from './env/node-flags.js';
-import { detectRuntime, readEnv } from './env/runtime.js';
-import { loadsTsNode, TS_NODE_BIN, TS_NODE_INDEX, tsNodeRegistered } from './env/ts-node.js';
+import { nodePreloads } from '../env/node-flags.js';
+import { detectRuntime, readEnv } from '../env/runtime.js';
+import { loadsTsNode, TS_NODE_BIN, TS_NODE_INDEX, tsNodeRegistered } from '../env/ts-node.js';
 
 /** Whether the caller's flags (NODE_OPTIONS, then the command line) already load ts-node: the worker has it. */
 function flagsLoadTsNode(): boolean {

@@ -4,8 +4,8 @@
  */
 import { inspect } from 'node:util';
 import { findUncloneable } from './clone-check.js';
-import { type ErrorCode, ErrorCodes, libraryError, SyncBridgeError } from './errors.js';
-import { fileOfFrame, OWN_FILE } from './stack.js';
+import { type ErrorCode, ErrorCodes, libraryError, SyncBridgeError } from '../errors.js';
+import { fileOfFrame, OWN_FILE } from '../stack.js';
 
 const builtinErrors = {
   Error,

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import * as nodeModule from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ErrorCodes, libraryError } from './errors.js';
+import { ErrorCodes, libraryError } from '../errors.js';
 
 const RELATIVE = /^\.\.?(?:[\\/]|$)/;
 

@@ -6,7 +6,7 @@
  * Between calls, writes take the normal path.
  */
 import { Console } from 'node:console';
-import { detectRuntime } from './env/runtime.js';
+import { detectRuntime } from '../env/runtime.js';
 import { OUTPUT_RECORD_HEADER, Word, type SharedViews } from './protocol.js';
 
 type Write = (chunk: unknown, encoding?: unknown, callback?: unknown) => boolean;

@@ -1,9 +1,9 @@
 /** runSync(): one self-contained async function, run synchronously. */
 import { bridgeFor } from './bridges.js';
-import { ErrorCodes, libraryError, pointAtCaller, SyncBridgeError } from './errors.js';
-import { checkOptions, callSettings, workerOptionsOf, type CallOptions, type CallSettings, type WorkerOptions } from './config/options.js';
-import { Op } from './protocol.js';
-import { findTransformArtefact, transformArtefactMessage } from './transform-artefacts.js';
+import { ErrorCodes, libraryError, pointAtCaller, SyncBridgeError } from '../errors.js';
+import { checkOptions, callSettings, workerOptionsOf, type CallOptions, type CallSettings, type WorkerOptions } from '../config/options.js';
+import { Op } from '../wire/protocol.js';
+import { findTransformArtefact, transformArtefactMessage } from '../env/transform-artefacts.js';
 
 export interface RunSync {
   /**

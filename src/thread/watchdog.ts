@@ -6,7 +6,7 @@
  * that port closes; the watchdog marks WORKER_GONE in shared memory and wakes the caller.
  */
 import { Worker, type MessagePort } from 'node:worker_threads';
-import { HEADER_WORDS, Word } from './protocol.js';
+import { HEADER_WORDS, Word } from '../wire/protocol.js';
 
 const source = `
 const { workerData: { buffer, port } } = require('node:worker_threads');

@@ -1,6 +1,6 @@
 /** release(): free a worker object now, rather than when its proxy is garbage-collected. */
-import { ErrorCodes, libraryError } from './errors.js';
-import { releaseRemote } from './remote/proxies.js';
+import { ErrorCodes, libraryError } from '../errors.js';
+import { releaseRemote } from '../remote/proxies.js';
 import type { Remote } from './types.js';
 
 /**

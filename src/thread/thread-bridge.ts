@@ -6,20 +6,20 @@
  */
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { classify, Crossing, type ReferencePolicy } from './clone-check.js';
-import { defaults } from './config/defaults.js';
-import { assertCanBlock, detectRuntime, unsupportedWorkerOptions } from './env/runtime.js';
-import { decodeThrown, encodeThrown, type EncodedThrown } from './error-serialization.js';
-import { MARK, valueMarkerOf } from './remote/markers.js';
-import { Connection, describeRemote, reviveResult, stateOf } from './remote/proxies.js';
-import { revived, withMarkers } from './remote/values.js';
-import { callerFrames } from './stack.js';
-import { ErrorCodes, libraryError, pointAtCaller, SyncBridgeError, summarize, type ErrorCode } from './errors.js';
-import type { CallSettings, WorkerOptions } from './config/options.js';
+import { classify, Crossing, type ReferencePolicy } from '../wire/clone-check.js';
+import { defaults } from '../config/defaults.js';
+import { assertCanBlock, detectRuntime, unsupportedWorkerOptions } from '../env/runtime.js';
+import { decodeThrown, encodeThrown, type EncodedThrown } from '../wire/error-serialization.js';
+import { MARK, valueMarkerOf } from '../remote/markers.js';
+import { Connection, describeRemote, reviveResult, stateOf } from '../remote/proxies.js';
+import { revived, withMarkers } from '../remote/values.js';
+import { callerFrames } from '../stack.js';
+import { ErrorCodes, libraryError, pointAtCaller, SyncBridgeError, summarize, type ErrorCode } from '../errors.js';
+import type { CallSettings, WorkerOptions } from '../config/options.js';
 import { defaultExecArgv } from './loaders.js';
-import { drainOutput, writeToCaller } from './output.js';
-import { AdaptiveSpin } from './spin.js';
-import { transferListOf } from './transfer.js';
+import { drainOutput, writeToCaller } from '../wire/output.js';
+import { AdaptiveSpin } from '../wire/spin.js';
+import { transferListOf } from '../wire/transfer.js';
 import { startWatchdog } from './watchdog.js';
 import {
   REFS_FLAG,
@@ -37,8 +37,8 @@ import {
   Op,
   type Response,
   type SharedViews,
-} from './protocol.js';
-import type { WorkerData } from './worker/main.js';
+} from '../wire/protocol.js';
+import type { WorkerData } from '../worker/main.js';
 
 /** The worker's code, bundled to a string at build time (scripts/build.mjs). */
 declare const __SYNCBRIDGE_WORKER_SOURCE__: string;

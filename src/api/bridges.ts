@@ -2,8 +2,8 @@
  * The bridges of this thread. Each thread that imports the library gets its own module instance and so its
  * own workers: one per distinct set of worker options, shared by every syncify() and runSync() that uses it.
  */
-import type { WorkerOptions } from './config/options.js';
-import { ThreadBridge } from './thread-bridge.js';
+import type { WorkerOptions } from '../config/options.js';
+import { ThreadBridge } from '../thread/thread-bridge.js';
 
 const bridges = new Map<string, ThreadBridge>();
 
