@@ -15,7 +15,7 @@ function isPlainContainer(value: object): boolean {
  * arrays, Maps, Sets) are copied, keeping shared references and cycles; other values are reused as they
  * are (structured clone copies them anyway).
  */
-export function withMarkers(value: unknown, replaced: Map<object, Marker>, copies = new Map<object, unknown>()): unknown {
+export function withMarkers(value: unknown, replaced: Map<object, Marker>, copies = new Map<object, unknown>(), hidden?: Map<object, string[]>): unknown {
   if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return value;
   const marker = replaced.get(value);
   if (marker) return marker;
@@ -23,25 +23,27 @@ export function withMarkers(value: unknown, replaced: Map<object, Marker>, copie
   if (Array.isArray(value)) {
     const copy: unknown[] = new Array(value.length);
     copies.set(value, copy);
-    for (const key of Object.keys(value)) copy[key as unknown as number] = withMarkers(value[key as unknown as number], replaced, copies);
+    for (const key of Object.keys(value)) copy[key as unknown as number] = withMarkers(value[key as unknown as number], replaced, copies, hidden);
     return copy;
   }
   if (value instanceof Map) {
     const copy = new Map();
     copies.set(value, copy);
-    for (const [k, v] of value) copy.set(withMarkers(k, replaced, copies), withMarkers(v, replaced, copies));
+    for (const [k, v] of value) copy.set(withMarkers(k, replaced, copies, hidden), withMarkers(v, replaced, copies, hidden));
     return copy;
   }
   if (value instanceof Set) {
     const copy = new Set();
     copies.set(value, copy);
-    for (const item of value) copy.add(withMarkers(item, replaced, copies));
+    for (const item of value) copy.add(withMarkers(item, replaced, copies, hidden));
     return copy;
   }
   if (typeof value === 'object' && isPlainContainer(value)) {
     const copy: Record<string, unknown> = {};
     copies.set(value, copy);
-    for (const key of Object.keys(value)) copy[key] = withMarkers((value as Record<string, unknown>)[key], replaced, copies);
+    for (const key of Object.keys(value)) copy[key] = withMarkers((value as Record<string, unknown>)[key], replaced, copies, hidden);
+    // Own data properties that are not enumerable arrive as ordinary ones: kept, not silently dropped.
+    for (const key of hidden?.get(value) ?? []) copy[key] = withMarkers((value as Record<string, unknown>)[key], replaced, copies, hidden);
     return copy;
   }
   return value;

@@ -26,6 +26,12 @@ export interface ReferencePolicy {
   /** Plain objects with a Symbol.asyncIterator method are offered to `replace` as 'async-iterable'. */
   asyncIterables: boolean;
   replaced: Map<object, Marker>;
+  /**
+   * Where set, plain objects are looked at for own data properties that are not enumerable (a database row
+   * whose columns by index are hidden: `row[0]`): structured clone would drop them silently. Their keys are
+   * collected here, for the copy to carry (remote/values.ts withMarkers); not set, they are not looked for.
+   */
+  hidden?: Map<object, string[]>;
 }
 export type ReferenceKind = 'function' | 'instance' | 'proxy' | 'async-iterable';
 
@@ -343,12 +349,26 @@ export function classify(root: unknown, label: string, policy?: ReferencePolicy)
         case 'plain': {
           const symbolKey = enumerableSymbol(object);
           if (symbolKey) return `${pathOf(i)} has a symbol key ${symbolKey.toString()}; symbol keys cannot cross threads`;
-          for (const key of Object.keys(object)) {
+          const keys = Object.keys(object);
+          for (const key of keys) {
             reading = key;
             const child = (object as Record<string, unknown>)[key];
             if (child === undefined)
               json = false; // JSON would drop the key
             else push(child, i, key);
+          }
+          if (policy?.hidden) {
+            const names = Object.getOwnPropertyNames(object);
+            if (names.length !== keys.length) {
+              const hidden = names.filter((name) => {
+                const descriptor = Object.getOwnPropertyDescriptor(object, name)!;
+                return !descriptor.enumerable && 'value' in descriptor;
+              });
+              if (hidden.length > 0) {
+                policy.hidden.set(object, hidden);
+                for (const key of hidden) push((object as Record<string, unknown>)[key], i, key);
+              }
+            }
           }
           break;
         }

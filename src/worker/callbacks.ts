@@ -106,8 +106,8 @@ function invoke(id: number, name: string, args: unknown[], frames: string): Prom
     const problem = classify(args[i], `argument ${i + 1} of callback ${name}`, policy);
     if (typeof problem === 'string') return Promise.reject(new SyncBridgeError(ErrorCodes.CLONE, `${problem}.`));
   }
-  const flags = policy.replaced.size > 0 ? REFS_FLAG : 0;
-  const sent = flags ? (withMarkers(args, policy.replaced) as unknown[]) : args;
+  const flags = policy.replaced.size > 0 || (policy.hidden?.size ?? 0) > 0 ? REFS_FLAG : 0;
+  const sent = flags ? (withMarkers(args, policy.replaced, new Map(), policy.hidden) as unknown[]) : args;
   const callId = ++lastCallId;
   const answer = new Promise<unknown>((resolve, reject) => outstanding.set(callId, { resolve, reject, name, frames }));
   if (outstanding.size === 1) onBusy();

@@ -191,8 +191,8 @@ function finishWithValue(seq: number, result: unknown): void {
   const crossing = classify(result, 'the return value', policy); // never throws: it reports what it cannot read
   if (typeof crossing === 'string') {
     respond(seq, Status.FAILED, { code: ErrorCodes.CLONE, message: `${crossing}.` } satisfies LibraryFailure);
-  } else if (policy.replaced.size > 0) {
-    respond(seq, Status.OK, withMarkers(result, policy.replaced), crossing === Crossing.JSON, REFS_FLAG);
+  } else if (policy.replaced.size > 0 || policy.hidden!.size > 0) {
+    respond(seq, Status.OK, withMarkers(result, policy.replaced, new Map(), policy.hidden), crossing === Crossing.JSON, REFS_FLAG);
   } else {
     respond(seq, Status.OK, result, crossing === Crossing.JSON && jsonPays(result));
   }

@@ -104,6 +104,7 @@ export function resultPolicy(): ReferencePolicy {
   return {
     asyncIterables: true,
     replaced: new Map(),
+    hidden: new Map(),
     replace(value: object, kind: ReferenceKind): Marker | string | undefined {
       if (kind === 'instance') return valueMarkerOf(value) ?? refMarker(value);
       if (kind === 'proxy') return 'is a Proxy; proxies cannot cross threads';
