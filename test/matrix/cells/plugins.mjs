@@ -1,5 +1,5 @@
 // Real tools' plugin and callback APIs from npm, called synchronously: functions the caller passes (an
-// esbuild plugin, a sass importer, a prettier parser) reach the worker as functions, and when the tool
+// esbuild plugin, a sass importer, a prettier parser, a chokidar listener) reach the worker as functions, and when the tool
 // calls them they run on the caller's thread (each script prints the thread its hooks ran on and reads its
 // own module's variables in them). On every runtime, against the packed tarball; the fixture
 // (test/matrix/fixtures/plugins) pins exact versions.
@@ -35,6 +35,18 @@ const PLUGINS = [
       'hooks: parse@0 x1',
       'throwing parser: SyntaxError: cannot parse x',
       'prettier ok',
+    ],
+  },
+  {
+    name: "chokidar 5 watch(): an EventEmitter proxy, `.on('add', listener)` fires on the caller's event loop between calls, close()",
+    script: 'chokidar.mjs',
+    stdout: [
+      'watcher: [remote FSWatcher #n]',
+      'on() returns the watcher: true',
+      'events: add a.txt@0 add b.txt@0',
+      'watched: a.txt, b.txt',
+      'closed: true',
+      'chokidar ok',
     ],
   },
 ];
