@@ -7,22 +7,24 @@ import { lines, mismatch, RUNTIMES, scriptCommand } from './runtimes.mjs';
 
 const PLUGINS = [
   {
-    name: 'esbuild 0.28 build() with a JS plugin: setup gets a proxy of `build`, onResolve/onLoad/onEnd run on the caller, a hook that throws',
+    name: 'esbuild 0.28 build() with a JS plugin: setup gets a proxy of `build`, onResolve/onLoad/onEnd run on the caller, context() + rebuild(), build.resolve() in a hook, a hook that throws',
     script: 'esbuild.mjs',
     stdout: [
       'bundle: 0 errors, inlines 42: true, inlines "caller": true',
       'hooks: onEnd(0 errors)@0 onLoad@0 onLoad@0 onResolve@0 onResolve@0 setup:values@0',
+      'context: rebuild() twice: esm build 1, esm build 2',
       'throwing hook: [strict] no value value:missing',
       'esbuild ok',
     ],
   },
   {
-    name: 'sass 1.108 compileStringAsync / compileAsync with a custom importer: canonicalize returns a URL, load gets a URL, loadedUrls are URLs',
+    name: 'sass 1.108 compileStringAsync / compileAsync with a custom importer: canonicalize returns a URL, load gets a URL, loadedUrls are URLs; a custom function returning a SassNumber; logger.warn',
     script: 'sass.mjs',
     stdout: [
       'compileStringAsync: a{color:#c0ffee}; loadedUrls: URL palette:colors',
       'compileAsync: p{color:#123456}; loadedUrls: file:, palette:',
       'hooks: canonicalize(palette:colors)@0 load(URL colors)@0 canonicalize(palette:colors)@0 load(URL colors)@0',
+      'function: a{width:42px}; double(21px)@0; logger.warn: careful@0',
       'throwing importer: Error: the palette is closed',
       'sass ok',
     ],
