@@ -364,7 +364,8 @@ function isAdoptedByAwait(value) {
   }
 }
 
-const CROSS_BY_REFERENCE = new Set(['function', 'asyncFunction', 'classInstance']);
+// A plain object with a symbol key crosses by reference from the worker too (its keys stay where they work).
+const CROSS_BY_REFERENCE = new Set(['function', 'asyncFunction', 'classInstance', 'symbolKey']);
 
 test('a poisoned return value is refused with ERR_SYNCBRIDGE_CLONE naming "the return value → <path>"', () => {
   fc.assert(

@@ -24,7 +24,7 @@ test('with await, `import * as m` and calling a named export never read the defa
 //   syncify(new URL('./m.mjs', import.meta.url)).f();   // prints "default read"
 // Either take the default's properties only for CommonJS (no named export of that name, or a namespace
 // that is a CommonJS one), or read them with Object.getOwnPropertyDescriptor and skip accessors.
-test.todo("syncify of an ES module does not run its default export's getters (sass's deprecation warning)", () => {
+test("syncify of an ES module does not run its default export's getters (sass's deprecation warning)", () => {
   const m = syncify(fixture('default-getters.mjs'), { timeout: 20_000 });
   assert.equal(m.compile('x'), 'compiled x');
   assert.equal(m.reads(), 0);
@@ -57,12 +57,10 @@ test.todo('a hook the tool calls without await (prettier locStart, printer.print
   );
 });
 
-// Today: ERR_SYNCBRIDGE_CLONE "argument 1 of callback … has a symbol key Symbol(comments); symbol keys cannot
-// cross threads". prettier hands every print() its options object, which carries Symbol.for('comments') and
-// other symbol keys, so a printer plugin fails on its first print (even once the promise above is solved).
-// A worker class instance passed to a callback crosses as a proxy; a plain object that cannot be copied
-// intact could too (or cross without its symbol keys, saying so).
-test.todo('a hook receives a plain options object that has symbol keys (prettier print options)', () => {
+// prettier hands every print() its options object, which carries Symbol.for('comments') and other symbol
+// keys. From the worker, a plain object with symbol keys crosses by reference (a proxy), as a class instance
+// does, instead of being refused: the callback reads options.tabWidth through it.
+test('a hook receives a plain options object that has symbol keys (prettier print options)', () => {
   assert.equal(
     host.withSymbolKey((options) => options.tabWidth),
     2,

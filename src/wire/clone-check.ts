@@ -348,6 +348,13 @@ export function classify(root: unknown, label: string, policy?: ReferencePolicy)
         }
         case 'plain': {
           const symbolKey = enumerableSymbol(object);
+          if (symbolKey && policy?.asyncIterables) {
+            // From the worker (a result, a callback's argument: a tool's options with Symbol(comments)): by
+            // reference, so that the symbol-keyed state stays where it works.
+            const problem = offer(policy, object, 'instance');
+            if (problem !== undefined) return `${pathOf(i)} ${problem}`;
+            continue;
+          }
           if (symbolKey) return `${pathOf(i)} has a symbol key ${symbolKey.toString()}; symbol keys cannot cross threads`;
           const keys = Object.keys(object);
           for (const key of keys) {

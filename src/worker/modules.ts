@@ -151,7 +151,11 @@ function tableOf(namespace: Record<string, unknown>): ExportTable {
   // of a default-exported object are called on that object, as `exports.fn()` would be.
   const fallback = namespace.default;
   if (fallback !== null && (typeof fallback === 'object' || typeof fallback === 'function')) {
+    const named = new Set(Object.keys(namespace));
     for (const key of Object.keys(fallback)) {
+      // A getter of the default that a named export also provides is not read: the named export is the same
+      // API, and the getter may run code (sass's default export warns that it is deprecated).
+      if (named.has(key) && !('value' in (Object.getOwnPropertyDescriptor(fallback, key) ?? { value: 0 }))) continue;
       values.set(key, (fallback as Record<string, unknown>)[key]);
       thisArgs.set(key, fallback);
     }
