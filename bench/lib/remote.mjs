@@ -31,6 +31,8 @@ function timeSync(call, samples, minCalls, spanNs, cap) {
 
 const round3 = (x) => Number(x.toPrecision(4));
 
+const identity = (x) => x;
+
 /** @returns {{ ops: object[], iteration: object[], items: number }} */
 export async function remoteSection(budgetMs, log = () => {}) {
   // Its own module instance (the query string), so its worker is not the latency section's.
@@ -45,6 +47,8 @@ export async function remoteSection(budgetMs, log = () => {}) {
       { name: 'property read', what: 'client.model', roundTrips: 1, call: () => client.model },
       { name: 'chain of three', what: 'client.a.b.method()', roundTrips: 3, call: () => client.a.b.method() },
       { name: 'SDK-shaped chain (plain object, copied)', what: 'client.plain.b.method()', roundTrips: 2, call: () => client.plain.b.method() },
+      // One call that calls back once: the call, the callback's call and its answer.
+      { name: 'call with one callback round trip', what: 'mod.callBack((x) => x)', roundTrips: 2, call: () => mod.callBack(identity) },
     ].map((op) => ({ ...op, samples: [], calls: 0, cpuUs: 0 }));
     if (client.model !== 'tiny') throw new Error(`property read: got ${client.model}`);
     log('bench: remote objects, per-op latency ...');
