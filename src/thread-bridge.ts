@@ -174,13 +174,26 @@ export class ThreadBridge {
           'Raise the "timeout" option (or SYNCBRIDGE_TIMEOUT) if the call needs longer.',
         site,
       );
-      this.#retire(`${site.label} timed out`, error);
+      this.#retire(`${site.label} timed out`, error, live);
       throw error;
+    }
+    if (outcome === 'retired') {
+      // A callback this call made stopped the worker: close(), or a nested call that timed out or failed
+      // with UNCAUGHT. Say that, not that something outside killed it; a worker the callback started since
+      // is not this call's to stop.
+      const ended = live.connection.endedBy;
+      throw failure(
+        ErrorCodes.WORKER_EXIT,
+        `${site.label}: the worker was stopped while this call was waiting for it, during a callback the call made: ${ended?.reason ?? 'it was closed'}. ` +
+          "The module's state is lost; the next call starts a fresh worker.",
+        site,
+        ended?.cause,
+      );
     }
     if (outcome === 'exited' || outcome === 'gone') {
       const state = Atomics.load(words, Word.WORKER_STATE);
       const error = failure(ErrorCodes.WORKER_EXIT, `${site.label}: ${this.#whyGone(state, Atomics.load(words, Word.EXIT_CODE), live.execArgv)}`, site);
-      this.#retire('it stopped during a call', error);
+      this.#retire('it stopped during a call', error, live);
       throw error;
     }
     const response = outcome;
@@ -205,7 +218,7 @@ export class ThreadBridge {
           site,
           cause,
         );
-        this.#retire(`${what} in it`, uncaught);
+        this.#retire(`${what} in it`, uncaught, live);
         throw uncaught;
       }
       default:
@@ -497,7 +510,7 @@ export class ThreadBridge {
     started: number,
     site: CallSite,
     wokeWorker: boolean,
-  ): Response | Error | 'timed-out' | 'exited' | 'gone' {
+  ): Response | Error | 'timed-out' | 'exited' | 'gone' | 'retired' {
     const { words } = live.views;
     const deadline = started + settings.timeout;
     // Spin first: the answer to a quick call arrives before a park/wake cycle would finish.
@@ -507,7 +520,7 @@ export class ThreadBridge {
       const signal = Atomics.load(words, Word.SIGNAL);
       const response = this.#take(live, seq, settings, site);
       if (response) return response;
-      if (this.#live !== live) return 'gone'; // a callback closed or replaced the worker
+      if (this.#live !== live) return 'retired'; // a callback closed or replaced the worker
       if (Atomics.load(words, Word.WORKER_STATE) === WorkerState.EXITED) return 'exited';
       if (Atomics.load(words, Word.WORKER_GONE) === 1) return 'gone';
       if (Atomics.load(words, Word.OUTPUT_LENGTH) > 0) drainOutput(live.views);
@@ -563,9 +576,9 @@ export class ThreadBridge {
     );
   }
 
-  #retire(reason: string, cause?: unknown): Promise<void> {
-    const live = this.#live;
-    this.#live = undefined;
+  /** Stops `live` (by default the current worker); a newer one a callback started meanwhile stays. */
+  #retire(reason: string, cause?: unknown, live = this.#live): Promise<void> {
+    if (this.#live === live) this.#live = undefined;
     if (!live) return Promise.resolve();
     live.connection.end(reason, cause);
     live.port.close();

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ErrorCodes, SyncBridgeError, syncify } from 'syncbridge';
-import { fixture, runScript } from './helpers.mjs';
+import { close, ErrorCodes, SyncBridgeError, syncify } from 'syncbridge';
+import { assertBridgeError, fixture, runScript } from './helpers.mjs';
 
 const sdk = syncify(fixture('sdk.mjs'), { timeout: 20_000 });
 
@@ -135,4 +135,57 @@ test('a pending listener does not keep the process alive', () => {
 test('static methods of an exported class run in the worker', () => {
   const account = sdk.Account.open('static');
   assert.equal(account.name, 'static');
+});
+
+test('a callback that calls close() and then starts a new worker: the outer call says what stopped its worker, and the new worker survives', () => {
+  const account = sdk.Account.open('before');
+  assert.equal(account.name, 'before');
+  let fresh;
+  const error = assertBridgeError(
+    () =>
+      sdk.callOnly(() => {
+        close();
+        fresh = sdk.Account.open('fresh'); // starts a new worker, inside the old worker's call
+        return 1;
+      }),
+    ErrorCodes.WORKER_EXIT,
+    /^callOnly\(\) from .*sdk\.mjs: the worker was stopped while this call was waiting for it, during a callback the call made: close\(\) stopped it\./,
+  );
+  assert.doesNotMatch(error.message, /terminated from outside/);
+  assert.equal(fresh.name, 'fresh', "the outer call's failure does not stop the worker its callback started");
+  assertBridgeError(() => account.name, ErrorCodes.RELEASED, /close\(\) stopped it/);
+});
+
+test('a nested call that times out inside a callback: the outer call names the timeout as what stopped the worker', () => {
+  const short = syncify(fixture('faults.mjs'), { timeout: 300 });
+  const error = assertBridgeError(
+    () => sdk.callOnly(() => short.neverSettles()),
+    ErrorCodes.WORKER_EXIT,
+    /^callOnly\(\) from .*: the worker was stopped while this call was waiting for it, during a callback the call made: neverSettles\(\) from .*faults\.mjs timed out\./,
+  );
+  assert.equal(error.cause?.code, ErrorCodes.TIMEOUT);
+  assert.equal(
+    sdk.callOnly((x) => x, 'next'),
+    'next',
+    'the next call starts a fresh worker',
+  );
+});
+
+test('an uncaught exception during a nested call: the nested call gets UNCAUGHT, the outer call says why its worker went', () => {
+  let nested;
+  const error = assertBridgeError(
+    () =>
+      sdk.callOnly(() => {
+        try {
+          syncify(fixture('faults.mjs')).throwFromTimer();
+        } catch (e) {
+          nested = e;
+          throw e;
+        }
+      }),
+    ErrorCodes.WORKER_EXIT,
+    /during a callback the call made: an uncaught exception in it\./,
+  );
+  assert.equal(nested?.code, ErrorCodes.UNCAUGHT);
+  assert.equal(error.cause, nested);
 });
