@@ -2,7 +2,7 @@
 // proxy says once its object or its worker is gone.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { setImmediate as turn } from 'node:timers/promises';
+import { setTimeout as sleep, setImmediate as turn } from 'node:timers/promises';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { ErrorCodes, close, release, runSync, syncify } from 'syncbridge';
@@ -85,4 +85,22 @@ test('close() ends the proxies of the workers it stops', async () => {
     runSync(async () => 2),
     2,
   );
+});
+
+test('releases queued when a callback answers between calls go with its answer, and are not lost', async () => {
+  const seen = [];
+  const listener = (value) => seen.push(value);
+  sdk.on('released-with-reply', listener);
+  const start = sdk.aliveThings().alive;
+  sdk.emitLater('released-with-reply', 'fired', 300);
+  for (let i = 0; i < 100; i++) assert.equal(sdk.newThing(i).value(), i); // temporary proxies
+  await turn(); // WeakRefs hold their targets until the job that made them ends
+  gc();
+  await turn(); // finalizers run: 100 releases wait for the next message to the worker
+  await turn();
+  await sleep(600); // that message is the listener's answer
+  assert.deepEqual(seen, ['fired']);
+  const { alive } = sdk.aliveThings();
+  assert.ok(alive - start < 50, `${alive - start} of 100 dropped proxies' objects are still alive in the worker`);
+  sdk.off('released-with-reply', listener);
 });

@@ -212,6 +212,9 @@ function handle([seq, op, target, key, args, flags, releases]: Request): Promise
   if (op === Op.REPLY) {
     // An answer from a callback: it settles a promise in here, and nothing answers it.
     try {
+      // Releases ride on every message, answers included (a listener's answer may be the first message
+      // after the caller's proxies were collected): dropped here, their objects would never be freed.
+      if (releases) remote.release(releases);
       const value = flags === REFS_FLAG ? (revived(args, remote.reviveArgument) as unknown[])[0] : args[0];
       settle(target as number, key as number, value, undefined);
     } catch (error) {
