@@ -104,3 +104,36 @@ test('releases queued when a callback answers between calls go with its answer, 
   assert.ok(alive - start < 50, `${alive - start} of 100 dropped proxies' objects are still alive in the worker`);
   sdk.off('released-with-reply', listener);
 });
+
+test('an object that comes back (in a callback between calls) while the release of its last proxy is still queued keeps working', async () => {
+  let proxy = runSync(() => {
+    globalThis.comesBack = new (class ComesBack {
+      value() {
+        return 7;
+      }
+    })();
+    return globalThis.comesBack;
+  });
+  assert.equal(proxy.value(), 7);
+  let outcome;
+  runSync(
+    (listener) => {
+      setTimeout(() => listener(globalThis.comesBack), 300);
+    },
+    (again) => {
+      try {
+        runSync(() => 0); // a call: it carries the queued releases
+        outcome = again.value();
+      } catch (error) {
+        outcome = error;
+      }
+    },
+  );
+  proxy = undefined;
+  await turn();
+  gc();
+  await turn(); // the first proxy's release is queued now
+  await turn();
+  await sleep(600); // the object comes back, to a new proxy, before that release is sent
+  assert.equal(outcome, 7, outcome?.stack);
+});

@@ -55,12 +55,12 @@ export function describeRemote(state: ProxyState): string {
 export class Connection {
   readonly #proxies = new Map<number, { ref: WeakRef<object>; token: object }>();
   /** Handles whose proxies were collected, to be freed with the next request. */
-  pendingReleases: number[] = [];
+  readonly #pendingReleases = new Set<number>();
   endedBy: { reason: string; cause?: unknown } | undefined;
   readonly #registry = new FinalizationRegistry<{ id: number; token: object }>(({ id, token }) => {
     if (this.#proxies.get(id)?.token !== token) return; // a newer proxy of the same handle is alive
     this.#proxies.delete(id);
-    if (!this.endedBy) this.pendingReleases.push(id);
+    if (!this.endedBy) this.#pendingReleases.add(id);
   });
 
   readonly #callbacks = new Map<number, Callback>();
@@ -100,15 +100,15 @@ export class Connection {
   }
 
   takeReleases(): number[] | undefined {
-    if (this.pendingReleases.length === 0) return undefined;
-    const releases = this.pendingReleases;
-    this.pendingReleases = [];
+    if (this.#pendingReleases.size === 0) return undefined;
+    const releases = [...this.#pendingReleases];
+    this.#pendingReleases.clear();
     return releases;
   }
 
   end(reason: string, cause?: unknown): void {
     this.endedBy ??= { reason, cause };
-    this.pendingReleases = [];
+    this.#pendingReleases.clear();
     this.#callbacks.clear();
   }
 
@@ -116,6 +116,9 @@ export class Connection {
   proxyFor(marker: RefMarker, host: RemoteHost, settings: CallSettings): object {
     const existing = this.#proxies.get(marker.id)?.ref.deref();
     if (existing) return existing;
+    // The handle came back (in a callback's arguments, between calls) after its last proxy was collected
+    // but before that release went out: the worker still holds the object, and the new proxy needs it.
+    this.#pendingReleases.delete(marker.id);
     const state: ProxyState = { host, connection: this, marker, settings, released: false, methods: new Map() };
     const proxy = makeProxy(state);
     const token = {};
