@@ -189,3 +189,28 @@ test('an uncaught exception during a nested call: the nested call gets UNCAUGHT,
   assert.equal(nested?.code, ErrorCodes.UNCAUGHT);
   assert.equal(error.cause, nested);
 });
+
+test("a callback's error whose own getter throws still reaches the worker, saying so, and the call is answered", () => {
+  let error;
+  assert.throws(
+    () =>
+      sdk.callOnly(function hostile() {
+        const thrown = new RangeError('hidden');
+        Object.defineProperty(thrown, 'message', {
+          get() {
+            throw new Error('getter boom');
+          },
+        });
+        throw thrown;
+      }),
+    (e) => {
+      error = e;
+      return e instanceof RangeError;
+    },
+  );
+  assert.match(error.message, /its message getter threw Error: getter boom/);
+  assert.equal(
+    sdk.callOnly(() => 'answered'),
+    'answered',
+  );
+});
