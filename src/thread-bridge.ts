@@ -278,10 +278,17 @@ export class ThreadBridge {
   #awaitRequestRead(live: LiveWorker, site: CallSite): void {
     const { words } = live.views;
     const deadline = performance.now() + defaults.watchdogAfter + 10_000;
-    while (Atomics.load(words, Word.REQUEST_ACK) !== live.seq) {
-      if (Atomics.load(words, Word.WORKER_STATE) === WorkerState.EXITED || Atomics.load(words, Word.WORKER_GONE) === 1) return;
-      if (performance.now() > deadline) throw failure(ErrorCodes.TIMEOUT, `${site.label}: the worker did not read the previous message.`, site);
-      Atomics.wait(words, Word.REQUEST_ACK, Atomics.load(words, Word.REQUEST_ACK), 1);
+    // Published before each look at REQUEST_ACK: a worker that reads the message after our look sees it,
+    // and notifies (sequential consistency). The 1 ms slices are only for noticing a worker that died.
+    Atomics.store(words, Word.CALLER_AWAITS_ACK, 1);
+    try {
+      while (Atomics.load(words, Word.REQUEST_ACK) !== live.seq) {
+        if (Atomics.load(words, Word.WORKER_STATE) === WorkerState.EXITED || Atomics.load(words, Word.WORKER_GONE) === 1) return;
+        if (performance.now() > deadline) throw failure(ErrorCodes.TIMEOUT, `${site.label}: the worker did not read the previous message.`, site);
+        Atomics.wait(words, Word.REQUEST_ACK, Atomics.load(words, Word.REQUEST_ACK), 1);
+      }
+    } finally {
+      Atomics.store(words, Word.CALLER_AWAITS_ACK, 0);
     }
   }
 

@@ -280,6 +280,8 @@ function serveNext(): Promise<void> | undefined {
   handled = Atomics.load(words, Word.REQUEST_SEQ);
   const request = readMessage(Atomics.load(words, Word.REQUEST_LENGTH), views.request, port) as Request;
   Atomics.store(words, Word.REQUEST_ACK, handled);
+  // The caller waits to send its next message (e.g. the answer of a second callback of a Promise.all).
+  if (Atomics.load(words, Word.CALLER_AWAITS_ACK) === 1) Atomics.notify(words, Word.REQUEST_ACK);
   return handle(request);
 }
 
