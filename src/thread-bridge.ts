@@ -213,7 +213,8 @@ export class ThreadBridge {
         const cause = decodeThrown(error);
         const uncaught = failure(
           ErrorCodes.UNCAUGHT,
-          `${site.label}: ${what} happened in the worker during the call: ${summarize(cause)?.text ?? 'see cause'}. It would end a Node process. ` +
+          // A message that ends its own sentence ("… worker module.") is not given a second full stop.
+          `${site.label}: ${what} happened in the worker during the call: ${(summarize(cause)?.text ?? 'see cause').replace(/\.$/, '')}. It would end a Node process. ` +
             "The worker was replaced and the module's state is lost; the next call starts a fresh worker.",
           site,
           cause,
