@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { close, ErrorCodes, SyncBridgeError, syncify } from 'syncbridge';
+import { close, ErrorCodes, runSync, SyncBridgeError, syncify } from 'syncbridge';
 import { assertBridgeError, fixture, runScript } from './helpers.mjs';
 
 const sdk = syncify(fixture('sdk.mjs'), { timeout: 20_000 });
@@ -250,4 +250,63 @@ test.todo('an async listener fired by a worker timer during an unrelated call do
   await sleep(50);
   assert.deepEqual(seen, ['during a call']);
   sdk.off('async-during', listener);
+});
+
+test('two callbacks outstanding at once, one throwing after a nested call, the other nesting a callback of its own', () => {
+  const outcome = runSync(
+    async (a, b) => (await Promise.allSettled([a(1), b(2)])).map((s) => (s.status === 'fulfilled' ? s.value : `${s.reason.name}: ${s.reason.message}`)),
+    (x) => {
+      assert.equal(
+        runSync((y) => y * 10, x),
+        10,
+      );
+      throw new TypeError('after a nested call');
+    },
+    (x) =>
+      runSync(
+        async (y, inner) => y + (await inner()),
+        x,
+        () => 100,
+      ),
+  );
+  assert.deepEqual(outcome, ['TypeError: after a nested call', 102]);
+});
+
+test("the worker's output and a callback's output keep their order", () => {
+  const result = runScript(
+    `import { runSync } from ${JSON.stringify(import.meta.resolve('syncbridge'))};
+    runSync(async (print) => { console.log('worker 1'); await print('callback 1'); console.log('worker 2'); await print('callback 2'); console.log('worker 3'); }, (s) => console.log(s));`,
+  );
+  assert.equal(result.status, 0, result.stderr);
+  assert.deepEqual(result.stdout.trim().split('\n'), ['worker 1', 'callback 1', 'worker 2', 'callback 2', 'worker 3']);
+});
+
+test("50,000 callback round trips leave the worker's heap flat (no waiter or table entry per callback)", () => {
+  const heap = () =>
+    runSync(async () => {
+      const { setFlagsFromString } = await import('node:v8');
+      const { runInNewContext } = await import('node:vm');
+      setFlagsFromString('--expose-gc');
+      const collect = runInNewContext('gc');
+      for (let i = 0; i < 3; i++) {
+        collect();
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      return process.memoryUsage().heapUsed;
+    });
+  const loop = (n) =>
+    runSync(
+      async (step, count) => {
+        let sum = 0;
+        for (let i = 0; i < count; i++) sum = await step(sum);
+        return sum;
+      },
+      (x) => x + 1,
+      n,
+    );
+  loop(1_000);
+  const before = heap();
+  assert.equal(loop(50_000), 50_000);
+  const grown = heap() - before;
+  assert.ok(grown < 2_000_000, `the worker's heap grew by ${(grown / 1e6).toFixed(2)} MB over 50,000 callback round trips`);
 });
