@@ -63,6 +63,11 @@ export class Connection {
     if (!this.endedBy) this.#pendingReleases.add(id);
   });
 
+  /** Iterations (worker handles of iterators) whose caller-side iterator was dropped mid-way. */
+  readonly #iterations = new FinalizationRegistry<number>((id) => {
+    if (!this.endedBy) this.#pendingReleases.add(id);
+  });
+
   readonly #callbacks = new Map<number, Callback>();
   readonly #callbackIds = new WeakMap<object, number>();
   #nextCallback = 1;
@@ -126,6 +131,19 @@ export class Connection {
     this.#registry.register(proxy, { id: marker.id, token }, token);
     (state as { token?: object }).token = token;
     return proxy;
+  }
+
+  /**
+   * An iteration the caller's `iterator` drives: if the iterator is collected before the iteration ended
+   * (a few next() calls by hand, then dropped), its handle is released like a proxy's.
+   */
+  trackIteration(iterator: object, id: number): void {
+    this.#iterations.register(iterator, id, iterator);
+  }
+
+  /** The iteration ended (done, failed, or returned), and the worker let go of it. */
+  untrackIteration(iterator: object): void {
+    this.#iterations.unregister(iterator);
   }
 
   /** Forgets a proxy released on purpose: no release is sent for it when it is collected. */
@@ -288,7 +306,10 @@ class RemoteIterator implements Iterator<unknown> {
     if (this.#items.length > 0) return { value: this.#items.shift(), done: false };
     if (this.#done) return { value: undefined, done: true };
     void this.proxy;
-    if (this.#iterator === 0) this.#iterator = call(this.state, Op.ITER_OPEN, '', [], `iterating ${this.state.marker.name}`, this.next) as number;
+    if (this.#iterator === 0) {
+      this.#iterator = call(this.state, Op.ITER_OPEN, '', [], `iterating ${this.state.marker.name}`, this.next) as number;
+      this.state.connection.trackIteration(this, this.#iterator);
+    }
     let batch: [unknown[], boolean, unknown];
     try {
       batch = this.state.host.call(
@@ -302,10 +323,12 @@ class RemoteIterator implements Iterator<unknown> {
       ) as [unknown[], boolean, unknown];
     } catch (error) {
       this.#done = true;
+      this.state.connection.untrackIteration(this);
       throw error;
     }
     const [items, done, value] = batch;
     this.#done = done;
+    if (done) this.state.connection.untrackIteration(this);
     this.#items = items;
     if (this.#items.length > 0) return { value: this.#items.shift(), done: false };
     return { value, done: true };
@@ -315,6 +338,7 @@ class RemoteIterator implements Iterator<unknown> {
     const open = this.#iterator !== 0 && !this.#done;
     this.#done = true;
     this.#items = [];
+    if (open) this.state.connection.untrackIteration(this);
     if (open && !this.state.connection.endedBy) {
       this.state.host.call(
         Op.ITER_RETURN,
