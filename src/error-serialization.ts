@@ -154,7 +154,9 @@ export const CALLBACK_BOUNDARY = '    at [syncbridge: calling thread above (a ca
 export function decodeThrown(encoded: EncodedThrown, callerFrames?: string, boundary = BOUNDARY): unknown {
   if (encoded.kind === 'value') return encoded.value;
   if (encoded.kind === 'uncloneable') {
-    return libraryError(ErrorCodes.CLONE, `The worker threw a value that cannot cross threads: ${encoded.problem}. It was: ${encoded.shown}`);
+    // Decoded in the worker, the throw came from one of the caller's functions (a callback), not from it.
+    const thrower = boundary === CALLBACK_BOUNDARY ? 'A callback (on the calling thread)' : 'The worker';
+    return libraryError(ErrorCodes.CLONE, `${thrower} threw a value that cannot cross threads: ${encoded.problem}. It was: ${encoded.shown}`);
   }
   const Class = classFor(encoded.base, encoded.className);
   const code = encoded.props.code;

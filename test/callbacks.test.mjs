@@ -310,3 +310,14 @@ test("50,000 callback round trips leave the worker's heap flat (no waiter or tab
   const grown = heap() - before;
   assert.ok(grown < 2_000_000, `the worker's heap grew by ${(grown / 1e6).toFixed(2)} MB over 50,000 callback round trips`);
 });
+
+test('a callback that throws a value that cannot cross: the error says the callback threw it, not the worker', () => {
+  assertBridgeError(
+    () =>
+      sdk.callOnly(function throwsAFunction() {
+        throw () => 1;
+      }),
+    ErrorCodes.CLONE,
+    /^A callback \(on the calling thread\) threw a value that cannot cross threads: the thrown value is a function/,
+  );
+});
