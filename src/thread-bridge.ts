@@ -263,6 +263,7 @@ export class ThreadBridge {
       length = writeMessage(request, json, live.views.request, live.port, transferListOf(values), sizeHint);
     } catch (error) {
       live.seq--;
+      if (releases) live.connection.requeueReleases(releases);
       throw failure(ErrorCodes.CLONE, `${site.label}: the arguments cannot be sent to the worker (${String(error)}).`, site, error);
     }
     Atomics.store(words, Word.REQUEST_LENGTH, length);

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep, setImmediate as turn } from 'node:timers/promises';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { ErrorCodes, close, release, runSync, syncify } from 'syncbridge';
+import { ErrorCodes, close, release, runSync, syncify, transfer } from 'syncbridge';
 import { assertBridgeError, fixture } from './helpers.mjs';
 
 v8.setFlagsFromString('--expose-gc');
@@ -136,4 +136,17 @@ test('an object that comes back (in a callback between calls) while the release 
   await turn();
   await sleep(600); // the object comes back, to a new proxy, before that release is sent
   assert.equal(outcome, 7, outcome?.stack);
+});
+
+test('releases taken for a request that could not be sent go with the next one', async () => {
+  const start = sdk.aliveThings().alive;
+  for (let i = 0; i < 100; i++) assert.equal(sdk.newThing(i).value(), i); // temporary proxies
+  await turn();
+  gc();
+  await turn(); // 100 releases queued
+  await turn();
+  // Not a transferable: posting the request fails in this thread.
+  assertBridgeError(() => sdk.echo(transfer({ n: 1 }, [{}])), ErrorCodes.CLONE, /cannot be sent to the worker/);
+  const { alive } = sdk.aliveThings();
+  assert.ok(alive - start < 50, `${alive - start} of 100 dropped proxies' objects are still alive in the worker`);
 });

@@ -111,6 +111,12 @@ export class Connection {
     return releases;
   }
 
+  /** Releases taken for a message that could not be sent: they go with the next one instead. */
+  requeueReleases(releases: readonly number[]): void {
+    if (this.endedBy) return;
+    for (const id of releases) this.#pendingReleases.add(id);
+  }
+
   end(reason: string, cause?: unknown): void {
     this.endedBy ??= { reason, cause };
     this.#pendingReleases.clear();
