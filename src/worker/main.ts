@@ -278,7 +278,20 @@ let handled = 0;
 /** Reads the waiting request and starts it; a promise if it is asynchronous. */
 function serveNext(): Promise<void> | undefined {
   handled = Atomics.load(words, Word.REQUEST_SEQ);
-  const request = readMessage(Atomics.load(words, Word.REQUEST_LENGTH), views.request, port) as Request;
+  let request: Request;
+  try {
+    request = readMessage(Atomics.load(words, Word.REQUEST_LENGTH), views.request, port) as Request;
+  } catch (error) {
+    // E.g. a transfer list with an ArrayBuffer that had already been transferred: the caller's postMessage
+    // took it, but it cannot be rebuilt here. The caller waits for this seq: fail that call, not the worker.
+    Atomics.store(words, Word.REQUEST_ACK, handled);
+    if (Atomics.load(words, Word.CALLER_AWAITS_ACK) === 1) Atomics.notify(words, Word.REQUEST_ACK);
+    respond(handled, Status.FAILED, {
+      code: ErrorCodes.CLONE,
+      message: `the request could not be rebuilt in the worker (${error instanceof Error ? error.message : String(error)}); was an ArrayBuffer in its transfer list already transferred or detached?`,
+    } satisfies LibraryFailure);
+    return undefined;
+  }
   Atomics.store(words, Word.REQUEST_ACK, handled);
   // The caller waits to send its next message (e.g. the answer of a second callback of a Promise.all).
   if (Atomics.load(words, Word.CALLER_AWAITS_ACK) === 1) Atomics.notify(words, Word.REQUEST_ACK);
