@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { syncify, ErrorCodes } from 'syncbridge';
+import { runSync, syncify, ErrorCodes } from 'syncbridge';
 import { assertBridgeError, fixture, runScript } from './helpers.mjs';
 
 const m = syncify(fixture('faults.mjs'), { timeout: 1_000, warnAfter: 0 });
@@ -52,6 +52,24 @@ test('an unhandled rejection during the call ends it with ERR_SYNCBRIDGE_UNCAUGH
   const error = assertBridgeError(() => m.rejectUnhandled(), ErrorCodes.UNCAUGHT, /unhandled rejection/);
   assert.match(error.message.split('\n')[0], /an unhandled rejection happened in the worker during the call: Error: nobody handles me\./);
   assert.equal(error.cause.message, 'nobody handles me');
+  assert.equal(patient.ok(), 'ok');
+});
+
+test('an UNCAUGHT whose cause ends its own sentence gets one full stop, not two', () => {
+  const error = assertBridgeError(
+    () =>
+      runSync(async () => {
+        setTimeout(() => {
+          throw new Error('the disk is full.');
+        }, 1);
+        await new Promise((resolve) => setTimeout(resolve, 5_000));
+      }),
+    ErrorCodes.UNCAUGHT,
+  );
+  const top = error.message.split('\n')[0];
+  assert.match(top, /during the call: Error: the disk is full\. It would end a Node process\./);
+  assert.doesNotMatch(top, /\.\./);
+  assert.doesNotMatch(top, /\[cause:/);
   assert.equal(patient.ok(), 'ok');
 });
 

@@ -2,6 +2,9 @@
 // object) consumed synchronously with for…of, spread and Array.from.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setImmediate as turn } from 'node:timers/promises';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { syncify } from 'syncbridge';
 import { fixture } from './helpers.mjs';
 
@@ -100,4 +103,22 @@ test('items that are class instances arrive as proxies', () => {
     ['x', 'y'],
   );
   assert.equal(items[0].rename('z').name, 'z');
+});
+
+test('an iterator read part of the way by hand and then dropped frees its iteration in the worker', async () => {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc');
+  const start = sdk.aliveThings().alive;
+  for (let i = 0; i < 50; i++) {
+    const iterator = sdk.holdsThing(i)[Symbol.iterator]();
+    assert.deepEqual(iterator.next(), { value: 1, done: false }); // then dropped, without return()
+  }
+  assert.ok(sdk.aliveThings().alive - start >= 50, 'the suspended streams hold their Things');
+  for (let i = 0; i < 3; i++) {
+    await turn();
+    gc();
+  }
+  await turn();
+  const { alive } = sdk.aliveThings(); // this call carries the iterations' releases
+  assert.ok(alive - start < 10, `${alive - start} of 50 dropped iterations are still alive in the worker`);
 });

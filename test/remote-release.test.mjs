@@ -2,10 +2,10 @@
 // proxy says once its object or its worker is gone.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { setImmediate as turn } from 'node:timers/promises';
+import { setTimeout as sleep, setImmediate as turn } from 'node:timers/promises';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { ErrorCodes, close, release, runSync, syncify } from 'syncbridge';
+import { ErrorCodes, close, release, runSync, syncify, transfer } from 'syncbridge';
 import { assertBridgeError, fixture } from './helpers.mjs';
 
 v8.setFlagsFromString('--expose-gc');
@@ -95,4 +95,68 @@ test('close() ends the proxies of the workers it stops', async () => {
     runSync(async () => 2),
     2,
   );
+});
+
+test('releases queued when a callback answers between calls go with its answer, and are not lost', async () => {
+  const seen = [];
+  const listener = (value) => seen.push(value);
+  sdk.on('released-with-reply', listener);
+  const start = sdk.aliveThings().alive;
+  sdk.emitLater('released-with-reply', 'fired', 300);
+  for (let i = 0; i < 100; i++) assert.equal(sdk.newThing(i).value(), i); // temporary proxies
+  await turn(); // WeakRefs hold their targets until the job that made them ends
+  gc();
+  await turn(); // finalizers run: 100 releases wait for the next message to the worker
+  await turn();
+  await sleep(600); // that message is the listener's answer
+  assert.deepEqual(seen, ['fired']);
+  const { alive } = sdk.aliveThings();
+  assert.ok(alive - start < 50, `${alive - start} of 100 dropped proxies' objects are still alive in the worker`);
+  sdk.off('released-with-reply', listener);
+});
+
+test('an object that comes back (in a callback between calls) while the release of its last proxy is still queued keeps working', async () => {
+  let proxy = runSync(() => {
+    globalThis.comesBack = new (class ComesBack {
+      value() {
+        return 7;
+      }
+    })();
+    return globalThis.comesBack;
+  });
+  assert.equal(proxy.value(), 7);
+  let outcome;
+  runSync(
+    (listener) => {
+      setTimeout(() => listener(globalThis.comesBack), 300);
+    },
+    (again) => {
+      try {
+        runSync(() => 0); // a call: it carries the queued releases
+        outcome = again.value();
+      } catch (error) {
+        outcome = error;
+      }
+    },
+  );
+  proxy = undefined;
+  await turn();
+  gc();
+  await turn(); // the first proxy's release is queued now
+  await turn();
+  await sleep(600); // the object comes back, to a new proxy, before that release is sent
+  assert.equal(outcome, 7, outcome?.stack);
+});
+
+test('releases taken for a request that could not be sent go with the next one', async () => {
+  const start = sdk.aliveThings().alive;
+  for (let i = 0; i < 100; i++) assert.equal(sdk.newThing(i).value(), i); // temporary proxies
+  await turn();
+  gc();
+  await turn(); // 100 releases queued
+  await turn();
+  // Not a transferable: posting the request fails in this thread.
+  assertBridgeError(() => sdk.echo(transfer({ n: 1 }, [{}])), ErrorCodes.CLONE, /cannot be sent to the worker/);
+  const { alive } = sdk.aliveThings();
+  assert.ok(alive - start < 50, `${alive - start} of 100 dropped proxies' objects are still alive in the worker`);
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { syncify, transfer } from 'syncbridge';
-import { fixture } from './helpers.mjs';
+import { ErrorCodes, runSync, syncify, transfer } from 'syncbridge';
+import { assertBridgeError, fixture } from './helpers.mjs';
 
 const m = syncify(fixture('transfer-module.mjs'));
 
@@ -22,4 +22,23 @@ test('without transfer(), arguments are copied and stay usable', () => {
   const bytes = new Uint8Array(1024).fill(2);
   assert.equal(m.sum(bytes), 2048);
   assert.equal(bytes.byteLength, 1024);
+});
+
+test('an ArrayBuffer already transferred, in a transfer list, fails that call with CLONE, and the worker stays', () => {
+  const sdk = syncify(fixture('sdk.mjs'));
+  runSync(() => {
+    globalThis.sameWorker = 42;
+  });
+  const bytes = new Uint8Array(8);
+  structuredClone(bytes.buffer, { transfer: [bytes.buffer] }); // detached now
+  assertBridgeError(
+    () => sdk.echo(transfer(bytes, [bytes.buffer])),
+    ErrorCodes.CLONE,
+    /^echo\(\) from .*: the request could not be rebuilt in the worker \(.*\); was an ArrayBuffer in its transfer list already transferred or detached\?/,
+  );
+  assert.equal(
+    runSync(() => globalThis.sameWorker),
+    42,
+    'the same worker answers the next call',
+  );
 });

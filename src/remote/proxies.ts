@@ -55,12 +55,17 @@ export function describeRemote(state: ProxyState): string {
 export class Connection {
   readonly #proxies = new Map<number, { ref: WeakRef<object>; token: object }>();
   /** Handles whose proxies were collected, to be freed with the next request. */
-  pendingReleases: number[] = [];
+  readonly #pendingReleases = new Set<number>();
   endedBy: { reason: string; cause?: unknown } | undefined;
   readonly #registry = new FinalizationRegistry<{ id: number; token: object }>(({ id, token }) => {
     if (this.#proxies.get(id)?.token !== token) return; // a newer proxy of the same handle is alive
     this.#proxies.delete(id);
-    if (!this.endedBy) this.pendingReleases.push(id);
+    if (!this.endedBy) this.#pendingReleases.add(id);
+  });
+
+  /** Iterations (worker handles of iterators) whose caller-side iterator was dropped mid-way. */
+  readonly #iterations = new FinalizationRegistry<number>((id) => {
+    if (!this.endedBy) this.#pendingReleases.add(id);
   });
 
   readonly #callbacks = new Map<number, Callback>();
@@ -100,15 +105,21 @@ export class Connection {
   }
 
   takeReleases(): number[] | undefined {
-    if (this.pendingReleases.length === 0) return undefined;
-    const releases = this.pendingReleases;
-    this.pendingReleases = [];
+    if (this.#pendingReleases.size === 0) return undefined;
+    const releases = [...this.#pendingReleases];
+    this.#pendingReleases.clear();
     return releases;
+  }
+
+  /** Releases taken for a message that could not be sent: they go with the next one instead. */
+  requeueReleases(releases: readonly number[]): void {
+    if (this.endedBy) return;
+    for (const id of releases) this.#pendingReleases.add(id);
   }
 
   end(reason: string, cause?: unknown): void {
     this.endedBy ??= { reason, cause };
-    this.pendingReleases = [];
+    this.#pendingReleases.clear();
     this.#callbacks.clear();
   }
 
@@ -116,6 +127,9 @@ export class Connection {
   proxyFor(marker: RefMarker, host: RemoteHost, settings: CallSettings): object {
     const existing = this.#proxies.get(marker.id)?.ref.deref();
     if (existing) return existing;
+    // The handle came back (in a callback's arguments, between calls) after its last proxy was collected
+    // but before that release went out: the worker still holds the object, and the new proxy needs it.
+    this.#pendingReleases.delete(marker.id);
     const state: ProxyState = { host, connection: this, marker, settings, released: false, methods: new Map() };
     const proxy = makeProxy(state);
     const token = {};
@@ -123,6 +137,19 @@ export class Connection {
     this.#registry.register(proxy, { id: marker.id, token }, token);
     (state as { token?: object }).token = token;
     return proxy;
+  }
+
+  /**
+   * An iteration the caller's `iterator` drives: if the iterator is collected before the iteration ended
+   * (a few next() calls by hand, then dropped), its handle is released like a proxy's.
+   */
+  trackIteration(iterator: object, id: number): void {
+    this.#iterations.register(iterator, id, iterator);
+  }
+
+  /** The iteration ended (done, failed, or returned), and the worker let go of it. */
+  untrackIteration(iterator: object): void {
+    this.#iterations.unregister(iterator);
   }
 
   /** Forgets a proxy released on purpose: no release is sent for it when it is collected. */
@@ -285,7 +312,10 @@ class RemoteIterator implements Iterator<unknown> {
     if (this.#items.length > 0) return { value: this.#items.shift(), done: false };
     if (this.#done) return { value: undefined, done: true };
     void this.proxy;
-    if (this.#iterator === 0) this.#iterator = call(this.state, Op.ITER_OPEN, '', [], `iterating ${this.state.marker.name}`, this.next) as number;
+    if (this.#iterator === 0) {
+      this.#iterator = call(this.state, Op.ITER_OPEN, '', [], `iterating ${this.state.marker.name}`, this.next) as number;
+      this.state.connection.trackIteration(this, this.#iterator);
+    }
     let batch: [unknown[], boolean, unknown];
     try {
       batch = this.state.host.call(
@@ -299,10 +329,12 @@ class RemoteIterator implements Iterator<unknown> {
       ) as [unknown[], boolean, unknown];
     } catch (error) {
       this.#done = true;
+      this.state.connection.untrackIteration(this);
       throw error;
     }
     const [items, done, value] = batch;
     this.#done = done;
+    if (done) this.state.connection.untrackIteration(this);
     this.#items = items;
     if (this.#items.length > 0) return { value: this.#items.shift(), done: false };
     return { value, done: true };
@@ -312,6 +344,7 @@ class RemoteIterator implements Iterator<unknown> {
     const open = this.#iterator !== 0 && !this.#done;
     this.#done = true;
     this.#items = [];
+    if (open) this.state.connection.untrackIteration(this);
     if (open && !this.state.connection.endedBy) {
       this.state.host.call(
         Op.ITER_RETURN,

@@ -174,13 +174,26 @@ export class ThreadBridge {
           'Raise the "timeout" option (or SYNCBRIDGE_TIMEOUT) if the call needs longer.',
         site,
       );
-      this.#retire(`${site.label} timed out`, error);
+      this.#retire(`${site.label} timed out`, error, live);
       throw error;
+    }
+    if (outcome === 'retired') {
+      // A callback this call made stopped the worker: close(), or a nested call that timed out or failed
+      // with UNCAUGHT. Say that, not that something outside killed it; a worker the callback started since
+      // is not this call's to stop.
+      const ended = live.connection.endedBy;
+      throw failure(
+        ErrorCodes.WORKER_EXIT,
+        `${site.label}: the worker was stopped while this call was waiting for it, during a callback the call made: ${ended?.reason ?? 'it was closed'}. ` +
+          "The module's state is lost; the next call starts a fresh worker.",
+        site,
+        ended?.cause,
+      );
     }
     if (outcome === 'exited' || outcome === 'gone') {
       const state = Atomics.load(words, Word.WORKER_STATE);
       const error = failure(ErrorCodes.WORKER_EXIT, `${site.label}: ${this.#whyGone(state, Atomics.load(words, Word.EXIT_CODE), live.execArgv)}`, site);
-      this.#retire('it stopped during a call', error);
+      this.#retire('it stopped during a call', error, live);
       throw error;
     }
     const response = outcome;
@@ -200,12 +213,13 @@ export class ThreadBridge {
         const cause = decodeThrown(error);
         const uncaught = failure(
           ErrorCodes.UNCAUGHT,
-          `${site.label}: ${what} happened in the worker during the call: ${summarize(cause)?.text ?? 'see cause'}. It would end a Node process. ` +
+          // A message that ends its own sentence ("… worker module.") is not given a second full stop.
+          `${site.label}: ${what} happened in the worker during the call: ${(summarize(cause)?.text ?? 'see cause').replace(/\.$/, '')}. It would end a Node process. ` +
             "The worker was replaced and the module's state is lost; the next call starts a fresh worker.",
           site,
           cause,
         );
-        this.#retire(`${what} in it`, uncaught);
+        this.#retire(`${what} in it`, uncaught, live);
         throw uncaught;
       }
       default:
@@ -249,6 +263,7 @@ export class ThreadBridge {
       length = writeMessage(request, json, live.views.request, live.port, transferListOf(values), sizeHint);
     } catch (error) {
       live.seq--;
+      if (releases) live.connection.requeueReleases(releases);
       throw failure(ErrorCodes.CLONE, `${site.label}: the arguments cannot be sent to the worker (${String(error)}).`, site, error);
     }
     Atomics.store(words, Word.REQUEST_LENGTH, length);
@@ -265,10 +280,17 @@ export class ThreadBridge {
   #awaitRequestRead(live: LiveWorker, site: CallSite): void {
     const { words } = live.views;
     const deadline = performance.now() + defaults.watchdogAfter + 10_000;
-    while (Atomics.load(words, Word.REQUEST_ACK) !== live.seq) {
-      if (Atomics.load(words, Word.WORKER_STATE) === WorkerState.EXITED || Atomics.load(words, Word.WORKER_GONE) === 1) return;
-      if (performance.now() > deadline) throw failure(ErrorCodes.TIMEOUT, `${site.label}: the worker did not read the previous message.`, site);
-      Atomics.wait(words, Word.REQUEST_ACK, Atomics.load(words, Word.REQUEST_ACK), 1);
+    // Published before each look at REQUEST_ACK: a worker that reads the message after our look sees it,
+    // and notifies (sequential consistency). The 1 ms slices are only for noticing a worker that died.
+    Atomics.store(words, Word.CALLER_AWAITS_ACK, 1);
+    try {
+      while (Atomics.load(words, Word.REQUEST_ACK) !== live.seq) {
+        if (Atomics.load(words, Word.WORKER_STATE) === WorkerState.EXITED || Atomics.load(words, Word.WORKER_GONE) === 1) return;
+        if (performance.now() > deadline) throw failure(ErrorCodes.TIMEOUT, `${site.label}: the worker did not read the previous message.`, site);
+        Atomics.wait(words, Word.REQUEST_ACK, Atomics.load(words, Word.REQUEST_ACK), 1);
+      }
+    } finally {
+      Atomics.store(words, Word.CALLER_AWAITS_ACK, 0);
     }
   }
 
@@ -497,7 +519,7 @@ export class ThreadBridge {
     started: number,
     site: CallSite,
     wokeWorker: boolean,
-  ): Response | Error | 'timed-out' | 'exited' | 'gone' {
+  ): Response | Error | 'timed-out' | 'exited' | 'gone' | 'retired' {
     const { words } = live.views;
     const deadline = started + settings.timeout;
     // Spin first: the answer to a quick call arrives before a park/wake cycle would finish.
@@ -507,7 +529,7 @@ export class ThreadBridge {
       const signal = Atomics.load(words, Word.SIGNAL);
       const response = this.#take(live, seq, settings, site);
       if (response) return response;
-      if (this.#live !== live) return 'gone'; // a callback closed or replaced the worker
+      if (this.#live !== live) return 'retired'; // a callback closed or replaced the worker
       if (Atomics.load(words, Word.WORKER_STATE) === WorkerState.EXITED) return 'exited';
       if (Atomics.load(words, Word.WORKER_GONE) === 1) return 'gone';
       if (Atomics.load(words, Word.OUTPUT_LENGTH) > 0) drainOutput(live.views);
@@ -563,9 +585,9 @@ export class ThreadBridge {
     );
   }
 
-  #retire(reason: string, cause?: unknown): Promise<void> {
-    const live = this.#live;
-    this.#live = undefined;
+  /** Stops `live` (by default the current worker); a newer one a callback started meanwhile stays. */
+  #retire(reason: string, cause?: unknown, live = this.#live): Promise<void> {
+    if (this.#live === live) this.#live = undefined;
     if (!live) return Promise.resolve();
     live.connection.end(reason, cause);
     live.port.close();

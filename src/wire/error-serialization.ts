@@ -64,7 +64,37 @@ function cleanStack(stack: unknown): string | undefined {
   return (ours < 0 ? lines : lines.slice(0, ours)).filter((line) => !(isFrame(line) && INTERNAL_FRAME.test(line))).join('\n');
 }
 
+/** What reading a thrown value's own code threw, as text that cannot throw again. */
+/** A property of a thrown error, or what its getter threw, in words. */
+function readOwn(error: Error, key: 'name' | 'message' | 'stack' | 'cause'): unknown {
+  try {
+    return error[key];
+  } catch (thrown) {
+    return `[its ${key} getter threw ${readFailure(thrown)}]`;
+  }
+}
+
+function readFailure(error: unknown): string {
+  try {
+    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  } catch {
+    return 'an unreadable value';
+  }
+}
+
+/**
+ * Encodes a thrown value for the other side. Never throws: a getter (message, stack, cause …) or a proxy
+ * trap of the value that throws is reported in its place, so the call it fails still gets its answer.
+ */
 export function encodeThrown(value: unknown, depth = 0): EncodedThrown {
+  try {
+    return encodeThrownValue(value, depth);
+  } catch (error) {
+    return { kind: 'uncloneable', problem: `the thrown value could not be read (${readFailure(error)})`, shown: '[unreadable]' };
+  }
+}
+
+function encodeThrownValue(value: unknown, depth: number): EncodedThrown {
   if (depth > MAX_DEPTH) return { kind: 'value', value: '[cause chain too deep]' };
   if (!isErrorLike(value)) {
     const problem = findUncloneable(value, 'the thrown value');
@@ -88,12 +118,12 @@ export function encodeThrown(value: unknown, depth = 0): EncodedThrown {
     kind: 'error',
     base,
     className: (value as { constructor?: { name?: string } }).constructor?.name || base,
-    name: String(value.name),
-    message: String(value.message),
-    stack: cleanStack(value.stack),
+    name: String(readOwn(value, 'name')),
+    message: String(readOwn(value, 'message')),
+    stack: cleanStack(readOwn(value, 'stack')),
     props,
   };
-  if ('cause' in value) encoded.cause = encodeThrown(value.cause, depth + 1);
+  if ('cause' in value) encoded.cause = encodeThrown(readOwn(value, 'cause'), depth + 1);
   const errors = (value as { errors?: unknown }).errors;
   if (base === 'AggregateError' && Array.isArray(errors)) encoded.errors = errors.map((e) => encodeThrown(e, depth + 1));
   return encoded;
@@ -124,7 +154,9 @@ export const CALLBACK_BOUNDARY = '    at [syncbridge: calling thread above (a ca
 export function decodeThrown(encoded: EncodedThrown, callerFrames?: string, boundary = BOUNDARY): unknown {
   if (encoded.kind === 'value') return encoded.value;
   if (encoded.kind === 'uncloneable') {
-    return libraryError(ErrorCodes.CLONE, `The worker threw a value that cannot cross threads: ${encoded.problem}. It was: ${encoded.shown}`);
+    // Decoded in the worker, the throw came from one of the caller's functions (a callback), not from it.
+    const thrower = boundary === CALLBACK_BOUNDARY ? 'A callback (on the calling thread)' : 'The worker';
+    return libraryError(ErrorCodes.CLONE, `${thrower} threw a value that cannot cross threads: ${encoded.problem}. It was: ${encoded.shown}`);
   }
   const Class = classFor(encoded.base, encoded.className);
   const code = encoded.props.code;

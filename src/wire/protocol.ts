@@ -46,6 +46,12 @@ export const Word = {
   RESPONSE_ACK: 12,
   /** Bumped by the worker for each event it posts on the events port (callback calls, late responses). */
   EVENTS_POSTED: 13,
+  /**
+   * 1 while the caller waits for REQUEST_ACK (its next message must not overwrite one the worker has not
+   * read): the worker then notifies REQUEST_ACK when it reads a request, instead of leaving the caller to
+   * find out at its next poll.
+   */
+  CALLER_AWAITS_ACK: 14,
 } as const;
 export const HEADER_WORDS = 16;
 export const HEADER_BYTES = HEADER_WORDS * 4;

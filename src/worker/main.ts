@@ -210,6 +210,9 @@ function handle([seq, op, target, key, args, flags, releases]: Request): Promise
   if (op === Op.REPLY) {
     // An answer from a callback: it settles a promise in here, and nothing answers it.
     try {
+      // Releases ride on every message, answers included (a listener's answer may be the first message
+      // after the caller's proxies were collected): dropped here, their objects would never be freed.
+      if (releases) remote.release(releases);
       const value = flags === REFS_FLAG ? (revived(args, remote.reviveArgument) as unknown[])[0] : args[0];
       settle(target as number, key as number, value, undefined);
     } catch (error) {
@@ -273,8 +276,23 @@ let handled = 0;
 /** Reads the waiting request and starts it; a promise if it is asynchronous. */
 function serveNext(): Promise<void> | undefined {
   handled = Atomics.load(words, Word.REQUEST_SEQ);
-  const request = readMessage(Atomics.load(words, Word.REQUEST_LENGTH), views.request, port) as Request;
+  let request: Request;
+  try {
+    request = readMessage(Atomics.load(words, Word.REQUEST_LENGTH), views.request, port) as Request;
+  } catch (error) {
+    // E.g. a transfer list with an ArrayBuffer that had already been transferred: the caller's postMessage
+    // took it, but it cannot be rebuilt here. The caller waits for this seq: fail that call, not the worker.
+    Atomics.store(words, Word.REQUEST_ACK, handled);
+    if (Atomics.load(words, Word.CALLER_AWAITS_ACK) === 1) Atomics.notify(words, Word.REQUEST_ACK);
+    respond(handled, Status.FAILED, {
+      code: ErrorCodes.CLONE,
+      message: `the request could not be rebuilt in the worker (${error instanceof Error ? error.message : String(error)}); was an ArrayBuffer in its transfer list already transferred or detached?`,
+    } satisfies LibraryFailure);
+    return undefined;
+  }
   Atomics.store(words, Word.REQUEST_ACK, handled);
+  // The caller waits to send its next message (e.g. the answer of a second callback of a Promise.all).
+  if (Atomics.load(words, Word.CALLER_AWAITS_ACK) === 1) Atomics.notify(words, Word.REQUEST_ACK);
   return handle(request);
 }
 
