@@ -160,6 +160,7 @@ test('a callback the worker no longer holds is let go on this side too (its clos
   gc();
   const grown = (process.memoryUsage().arrayBuffers - baseline) / (1 << 20);
   assert.ok(grown < 100, `${grown.toFixed(0)} MiB of 300 MiB of callback closures are still held`);
+});
 
 test('a callback that calls close() and then starts a new worker: the outer call says what stopped its worker, and the new worker survives', () => {
   const account = sdk.Account.open('before');
