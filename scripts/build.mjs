@@ -29,7 +29,9 @@ const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'wa
 const versionDefine = { __SYNCBRIDGE_VERSION__: JSON.stringify(version) };
 
 // The worker runs with eval: true, as a CommonJS script.
-const worker = await build({ ...common, entryPoints: [path.join(root, 'src/worker/main.ts')], format: 'cjs', write: false });
+// An IIFE, not bare CommonJS: an eval'd worker script's top-level names would be globals there, visible to
+// (and clobbered by) the user's modules. `require` stays the one the eval'd script gets.
+const worker = await build({ ...common, entryPoints: [path.join(root, 'src/worker/main.ts')], format: 'iife', write: false });
 const workerSource = worker.outputFiles[0].text;
 
 for (const [format, file] of [
