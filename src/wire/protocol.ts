@@ -10,8 +10,11 @@
  * and bumps SIGNAL. Each side spins briefly before it parks (see defaults.ts): a parked thread takes tens
  * of microseconds to wake on these machines, a spinning one well under one.
  *
- * Calls in the other direction (callbacks) and references to worker-side objects will be more `Op`s and
- * `Status`es on the same two areas; the caller only ever waits on SIGNAL, so new reasons to wake it fit in.
+ * Both directions share these areas (docs/architecture.md): the request area also carries a callback's
+ * answer (Op.REPLY), and each area is acknowledged (REQUEST_ACK, RESPONSE_ACK) before it is written again.
+ * Calls of the caller's functions, and responses that find the response area still occupied, travel as
+ * Events on a MessagePort of their own (EVENTS_POSTED counts them). The caller only ever waits on SIGNAL,
+ * so every reason to wake it fits in.
  */
 import v8 from 'node:v8';
 import { receiveMessageOnPort, type MessagePort, type TransferListItem } from 'node:worker_threads';
