@@ -21,6 +21,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { WORKLOADS } from './lib/workloads.mjs';
 import { summarize } from './lib/stats.mjs';
+import { cpuNow, now, timeSync } from './lib/timing.mjs';
 
 const here = (path) => new URL(path, import.meta.url);
 const argv = process.argv.slice(2);
@@ -104,24 +105,6 @@ async function loadPeers(names) {
     }
   }
   return loaded;
-}
-
-const now = process.hrtime.bigint;
-const cpuNow = () => {
-  const u = process.cpuUsage();
-  return u.user + u.system;
-};
-
-// Time each call separately, at least `minCalls` of them and until `spanNs` has passed (or the cap).
-function timeSync(call, samples, minCalls, spanNs, cap) {
-  const start = now();
-  for (let i = 1; ; i++) {
-    const t0 = now();
-    call();
-    const t1 = now();
-    samples.push(Number(t1 - t0));
-    if ((i >= minCalls && t1 - start >= spanNs) || i >= cap) return i;
-  }
 }
 
 async function timeAsync(call, samples, minCalls, spanNs, cap) {

@@ -3,31 +3,16 @@
 // against the plain no-op call of the same run (interleaved rounds, like the latency section), and a
 // 100,000-item for…of over a remote async generator against the same loop with `for await` in-process.
 import { summarize } from './stats.mjs';
+import { cpuNow, now, timeSync } from './timing.mjs';
 import { distUrl } from './peers.mjs';
 
 const here = (path) => new URL(path, import.meta.url);
 const fixtureUrl = here('../fixtures/remote.mjs');
-const now = process.hrtime.bigint;
-const cpuNow = () => {
-  const u = process.cpuUsage();
-  return u.user + u.system;
-};
 const ROUNDS = 20;
 const MAX_CALLS_PER_ROUND = 50_000;
 export const ITEMS = 100_000;
 /** The worker's batch size (src/worker/objects.ts BATCH_ITEMS): a pass takes ~ITEMS/256 round trips + the open. */
 const BATCH_ITEMS = 256;
-
-function timeSync(call, samples, minCalls, spanNs, cap) {
-  const start = now();
-  for (let i = 1; ; i++) {
-    const t0 = now();
-    call();
-    const t1 = now();
-    samples.push(Number(t1 - t0));
-    if ((i >= minCalls && t1 - start >= spanNs) || i >= cap) return i;
-  }
-}
 
 const round3 = (x) => Number(x.toPrecision(4));
 

@@ -57,13 +57,14 @@ export function syncify<T = Record<string, any>>(module: string | URL, options?:
     return fn;
   };
 
-  // `Client.fromEnv()`, `axios.get()`: a method of the export itself runs in the worker too.
-  const OWN = new Set(['name', 'length', 'prototype', 'call', 'apply', 'bind', 'toString', 'constructor', Symbol.hasInstance]);
+  // `Client.fromEnv()`, `axios.get()`: a method of the export itself runs in the worker too. The stub stays a
+  // plain function (a call through a Proxy wrapper costs every call); what it does not have itself is looked
+  // up on its prototype, a Proxy that makes member stubs and leaves Function.prototype's own members alone.
   const withStaticMethods = (fn: (...args: unknown[]) => unknown, name: string) => {
     const members = new Map<string, (...args: unknown[]) => unknown>();
-    return new Proxy(fn, {
-      get(target, property, receiver) {
-        if (typeof property === 'symbol' || OWN.has(property)) return Reflect.get(target, property, receiver);
+    const statics = new Proxy(Object.create(Function.prototype) as object, {
+      get(base, property, receiver) {
+        if (typeof property === 'symbol' || property in base) return Reflect.get(base, property, receiver);
         if (PROBES.has(property)) return undefined;
         let member = members.get(property);
         if (!member) {
@@ -75,6 +76,8 @@ export function syncify<T = Record<string, any>>(module: string | URL, options?:
         return member;
       },
     });
+    Object.setPrototypeOf(fn, statics);
+    return fn;
   };
 
   let exportList: Array<[string, string]> | undefined;

@@ -99,20 +99,28 @@ export function refMarker(value: object): RefMarker {
   };
 }
 
-/** What in a result crosses by reference: class instances, functions, async iterables; URLs by value. */
+const results: ReferencePolicy = {
+  asyncIterables: true,
+  replaced: new Map(),
+  hidden: new Map(),
+  replace(value: object, kind: ReferenceKind): Marker | string | undefined {
+    if (kind === 'instance') return valueMarkerOf(value) ?? refMarker(value);
+    if (kind === 'proxy') return 'is a Proxy; proxies cannot cross threads';
+    const callback = kind === 'function' ? callbackIdOf(value) : undefined;
+    if (callback !== undefined) return { [MARK]: 'callback', id: callback, name: (value as { name: string }).name };
+    return refMarker(value);
+  },
+};
+
+/**
+ * What in a result (or a callback's arguments) crosses by reference: class instances, functions, async
+ * iterables; URLs by value. One policy, emptied for each use: it is filled by classify() and read by
+ * withMarkers() in the same synchronous stretch, and nothing in between classifies another value.
+ */
 export function resultPolicy(): ReferencePolicy {
-  return {
-    asyncIterables: true,
-    replaced: new Map(),
-    hidden: new Map(),
-    replace(value: object, kind: ReferenceKind): Marker | string | undefined {
-      if (kind === 'instance') return valueMarkerOf(value) ?? refMarker(value);
-      if (kind === 'proxy') return 'is a Proxy; proxies cannot cross threads';
-      const callback = kind === 'function' ? callbackIdOf(value) : undefined;
-      if (callback !== undefined) return { [MARK]: 'callback', id: callback, name: (value as { name: string }).name };
-      return refMarker(value);
-    },
-  };
+  results.replaced.clear();
+  results.hidden!.clear();
+  return results;
 }
 
 /** Markers in arguments from the caller: handles become their objects again, URLs URLs. */
