@@ -121,6 +121,14 @@ function formatReport(report: DoctorReport): string {
       }
     }
   }
+  const { choice } = report;
+  lines.push(
+    choice.strategy
+      ? `  calls without options use: ${choice.strategy} (strategy '${choice.requested}')`
+      : `  calls without options: no strategy can serve (strategy '${choice.requested}')`,
+  );
+  for (const c of choice.considered) lines.push(`    ${c.strategy.padEnd(8)} ${c.usable ? 'usable    ' : 'not usable'}  ${c.reason}`);
+  for (const m of choice.modules) lines.push(`    moved to a process: ${m.module}: ${m.reason}`);
   lines.push('');
 
   lines.push('TypeScript');

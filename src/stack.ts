@@ -21,7 +21,11 @@ export const OWN_FILE = fileOfFrame(new Error().stack?.split('\n').find((line) =
  */
 export function framesBelowLibrary(): string {
   const holder: { stack?: string } = {};
+  // Room for the library's own frames on top of the caller's usual share.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = (typeof limit === 'number' ? limit : 10) + 30;
   Error.captureStackTrace(holder);
+  Error.stackTraceLimit = limit;
   const frames = (holder.stack ?? '').split('\n').slice(1);
   let last = -1;
   if (OWN_FILE !== undefined) frames.forEach((frame, i) => fileOfFrame(frame) === OWN_FILE && (last = i));

@@ -41,13 +41,15 @@ function assertSaneReport(report, result) {
     report.strategies.map((s) => s.name),
     ['worker-thread', 'child-process'],
   );
-  const child = report.strategies[1];
-  assert.equal(child.available, false);
-  assert.equal(child.works, false);
-  assert.match(child.reason, /not available in syncbridge/);
   const w = worker(report);
   assert.equal(w.available, true);
-  assert.equal(report.ok, w.works);
+  assert.equal(
+    report.ok,
+    report.strategies.some((s) => s.works),
+  );
+  for (const s of report.strategies) if (!s.works) assert.ok(s.reason, `${s.name} does not work and says why`);
+  assert.ok(['thread', 'process', null].includes(report.choice.strategy), 'the choice calls without options get');
+  assert.equal(report.choice.considered.length, 2);
   if (w.checks[0].ok) {
     assert.ok(w.coldStartMs > 0, `cold start ${w.coldStartMs}`);
   }
@@ -78,7 +80,8 @@ test('doctor: plain text with every section, exit code 0 where the worker-thread
   assert.match(text, /can block \(Atomics\.wait\): yes/);
   assert.match(text, /^ {2}worker-thread +works$/m);
   assert.match(text, /^ {4}round trip +ok +median [\d.]+ (µs|ms) \(p10 .*, p90 .*\) over 300 no-op calls$/m);
-  assert.match(text, /^ {2}child-process +n\/a: not available/m);
+  assert.match(text, /^ {2}child-process +works$/m);
+  assert.match(text, /^ {2}calls without options use: thread \(strategy 'auto'\)$/m);
   assert.match(text, /a \.ts module through syncify: (loads|does NOT load)/);
   assert.match(text, /^Result: OK/m);
   assert.equal(result.stderr, '');
@@ -106,6 +109,13 @@ test('doctor --json: the report parses, with sane values', () => {
     ],
   );
   assert.equal(w.roundTrip.calls, 120);
+  const child = report.strategies[1];
+  assert.equal(child.works, true, 'the child-process strategy is tried for real');
+  assert.deepEqual(
+    child.checks.map((c) => [c.name, c.ok]),
+    w.checks.map((c) => [c.name, c.ok]),
+  );
+  assert.equal(report.choice.strategy, 'thread');
   // What this Node does with .ts is known: built-in stripping where process.features.typescript says so.
   const stripping = process.features.typescript;
   assert.equal(report.typescript.probe.loaded, Boolean(stripping));
@@ -142,6 +152,14 @@ test('doctor exits non-zero when no strategy works: the permission model without
   assert.equal(text.status, 1);
   assert.match(text.stdout, /worker-thread +does NOT work: Node's permission model is on/);
   assert.match(text.stdout, /^Result: FAILED, no strategy works here/m);
+  assert.match(json(result).strategies[1].reason, /no --allow-child-process/);
+
+  // With --allow-child-process, auto takes a worker process, and the doctor says so.
+  const children = run(['doctor', '--json', '--calls', '50'], { flags: [...flags, '--allow-child-process'] });
+  assert.equal(children.status, 0, children.stdout);
+  const withChildren = json(children);
+  assert.equal(withChildren.strategies[1].works, true);
+  assert.equal(withChildren.choice.strategy, 'process');
 
   // The same process with --allow-worker: the worker starts, under the same permissions.
   const allowed = run(['doctor', '--json', '--calls', '50'], { flags: [...flags, '--allow-worker'] });

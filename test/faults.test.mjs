@@ -75,7 +75,7 @@ test('an UNCAUGHT whose cause ends its own sentence gets one full stop, not two'
 
 test('a worker that cannot start (bad execArgv) fails the call with ERR_SYNCBRIDGE_WORKER_EXIT', () => {
   const broken = syncify(fixture('faults.mjs'), { execArgv: ['--no-such-flag-anywhere'] });
-  assertBridgeError(() => broken.ok(), ErrorCodes.WORKER_EXIT, /could not be started/);
+  assertBridgeError(() => broken.ok(), ErrorCodes.WORKER_EXIT, /could not be started|failed while starting/);
 });
 
 test('a worker that runs out of memory under resourceLimits fails the call with ERR_SYNCBRIDGE_WORKER_EXIT saying so', () => {

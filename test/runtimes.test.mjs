@@ -33,13 +33,13 @@ for (const [runtime, fake] of [
   ['Bun', "globalThis.Bun = { version: '1.4.5' };"],
   ['Deno', "globalThis.Deno = { version: { deno: '2.9.6' } };"],
 ]) {
-  test(`on ${runtime}, worker options it would silently ignore are refused with ERR_SYNCBRIDGE_UNSUPPORTED`, () => {
+  test(`on ${runtime}, worker-thread options it would silently ignore are refused with ERR_SYNCBRIDGE_UNSUPPORTED`, () => {
     const result = runScript(
       `import { runSync } from ${library};
       ${fake}
       const codeOf = (options) => { try { return runSync.with(options)(async () => 'ran'); } catch (error) { return error.code + ': ' + error.message; } };
-      console.log(codeOf({ resourceLimits: { maxOldGenerationSizeMb: 64 } }));
-      console.log(codeOf({ execArgv: ['--require', 'x'] }));
+      console.log(codeOf({ strategy: 'thread', resourceLimits: { maxOldGenerationSizeMb: 64 } }));
+      console.log(codeOf({ strategy: 'thread', execArgv: ['--require', 'x'] }));
       console.log(codeOf({ execArgv: [] }));
       console.log(codeOf({}));`,
     );

@@ -35,10 +35,10 @@ test('one worker per calling thread: module state persists across calls and sync
   const first = esm.count();
   assert.equal(again.count(), first + 1);
   const workerThread = esm.whereAmI();
-  assert.notEqual(workerThread, 0, 'runs off the main thread');
+  assert.notEqual(workerThread, `${process.pid}/0`, 'runs off the calling thread');
   assert.equal(again.whereAmI(), workerThread);
   assert.equal(
-    runSync(async () => (await import('node:worker_threads')).threadId),
+    runSync(async () => `${process.pid}/${(await import('node:worker_threads')).threadId}`),
     workerThread,
     'runSync shares the same worker',
   );

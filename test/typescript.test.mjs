@@ -91,10 +91,14 @@ test('a preload that makes a synchronous call itself is replayed once, not in ev
   assert.equal(result.stdout.trim(), '42 42');
 });
 
-test('a preload that fails in the worker fails the call with ERR_SYNCBRIDGE_MODULE naming it', () => {
+test('a preload that fails in the worker fails the call naming it (ERR_SYNCBRIDGE_MODULE in a thread, which replays it; WORKER_EXIT in a process, which Node starts with it)', () => {
   const missing = file('no-such-preload.mjs');
   const m = syncify(fixture('esm-module.mjs'), { execArgv: ['--import', missing], timeout: 10_000 });
-  assertBridgeError(() => m.add(1, 2), ErrorCodes.MODULE, /preload --import .*no-such-preload\.mjs failed/, /execArgv option/);
+  if (process.env.SYNCBRIDGE_STRATEGY === 'process') {
+    assertBridgeError(() => m.add(1, 2), ErrorCodes.WORKER_EXIT, /failed while starting/, /no-such-preload\.mjs/);
+  } else {
+    assertBridgeError(() => m.add(1, 2), ErrorCodes.MODULE, /preload --import .*no-such-preload\.mjs failed/, /execArgv option/);
+  }
 });
 
 test('a CommonJS .cts module loads through a require hook (ts-node/register style) when import() refuses it', {

@@ -1,5 +1,7 @@
 /** syncify(): a module's exports as synchronous functions. */
-import { bridgeFor } from './bridges.js';
+import { bridgeFor, moveToProcess } from './bridges.js';
+import { threadOnlyFailure } from '../strategy/choose.js';
+import type { CallSite } from '../session/bridge.js';
 import { pointAtCaller, SyncBridgeError } from '../errors.js';
 import { checkOptions, callSettings, workerOptionsOf, type CallSettings, type SyncifyOptions } from '../config/options.js';
 import { Op } from '../wire/protocol.js';
@@ -32,8 +34,22 @@ export function syncify<T = Record<string, any>>(module: string | URL, options?:
     if (error instanceof SyncBridgeError) pointAtCaller(error, syncify);
     throw error;
   }
-  const bridge = bridgeFor(workerOptionsOf(checked));
+  const workerOptions = workerOptionsOf(checked);
+  let bridge = bridgeFor(workerOptions, url);
   const where = url.startsWith('file:') ? fileURLToPath(url) : url;
+
+  /** A call of this module; under 'auto', one that cannot load in a thread moves to a worker process, once. */
+  const call = (op: Op, key: string, args: unknown[], site: CallSite): unknown => {
+    try {
+      return bridge.call(op, url, key, args, settings, site);
+    } catch (error) {
+      const reason = threadOnlyFailure(error, bridge);
+      if (!reason) throw error;
+      moveToProcess(url, reason);
+      bridge = bridgeFor(workerOptions, url);
+      return bridge.call(op, url, key, args, settings, site);
+    }
+  };
 
   const functions = new Map<string, (...args: unknown[]) => unknown>();
   const functionFor = (name: string) => {
@@ -45,8 +61,8 @@ export function syncify<T = Record<string, any>>(module: string | URL, options?:
       // class in the worker and returns a proxy of the instance (remote/proxies.ts).
       fn = {
         [name]: function (...args: unknown[]) {
-          if (new.target) return bridge.call(Op.CONSTRUCT, url, name, args, settings, construction);
-          return bridge.call(Op.CALL, url, name, args, settings, site);
+          if (new.target) return call(Op.CONSTRUCT, name, args, construction);
+          return call(Op.CALL, name, args, site);
         },
       }[name]!;
       site.entry = fn;
@@ -69,7 +85,7 @@ export function syncify<T = Record<string, any>>(module: string | URL, options?:
         let member = members.get(property);
         if (!member) {
           const site = { label: `${name}.${property}() from ${where}`, entry: undefined as unknown as (...args: never[]) => unknown };
-          member = { [property]: (...args: unknown[]) => bridge.call(Op.CALL_MEMBER, url, name, [property, ...args], settings, site) }[property]!;
+          member = { [property]: (...args: unknown[]) => call(Op.CALL_MEMBER, name, [property, ...args], site) }[property]!;
           site.entry = member;
           members.set(property, member);
         }
@@ -82,7 +98,7 @@ export function syncify<T = Record<string, any>>(module: string | URL, options?:
 
   let exportList: Array<[string, string]> | undefined;
   const functionExports = (): string[] => {
-    exportList ??= bridge.call(Op.EXPORTS, url, '', [], settings, { label: `the exports of ${where}`, entry: functionExports }) as Array<[string, string]>;
+    exportList ??= call(Op.EXPORTS, '', [], { label: `the exports of ${where}`, entry: functionExports }) as Array<[string, string]>;
     return exportList.filter(([name, kind]) => (kind === 'function' || kind === 'class') && name !== 'then').map(([name]) => name);
   };
 

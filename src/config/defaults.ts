@@ -11,9 +11,28 @@ export const envVars = {
   warnAfter: 'SYNCBRIDGE_WARN_AFTER',
   spinMicros: 'SYNCBRIDGE_SPIN_MICROS',
   wakeSpinMicros: 'SYNCBRIDGE_WAKE_SPIN_MICROS',
+  strategy: 'SYNCBRIDGE_STRATEGY',
 } as const;
 
-export type NumberSetting = keyof typeof envVars;
+/** The strategies a user may ask for (strategy/choose.ts decides among them). */
+export const STRATEGIES = ['auto', 'thread', 'process'] as const;
+export type StrategyOption = (typeof STRATEGIES)[number];
+
+/**
+ * SYNCBRIDGE_STRATEGY: the strategy for bridges whose options name none (the test suite runs once per
+ * strategy this way). Undefined when unset; a value that is not a strategy is refused, as a bad option is.
+ */
+export function envStrategy(): StrategyOption | undefined {
+  const raw = readEnv(envVars.strategy)?.trim();
+  if (!raw) return undefined;
+  if ((STRATEGIES as readonly string[]).includes(raw)) return raw as StrategyOption;
+  throw libraryError(
+    ErrorCodes.INVALID_ARG,
+    `The environment variable ${envVars.strategy}="${raw}" must be one of ${STRATEGIES.join(', ')}: set it to one, or unset it.`,
+  );
+}
+
+export type NumberSetting = Exclude<keyof typeof envVars, 'strategy'>;
 
 /** What each numeric setting accepts: the same rule for its option (where it has one) and its variable. */
 const RULES: Record<NumberSetting, { unit: string; zero: boolean; infinity: boolean; example: string }> = {

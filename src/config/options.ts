@@ -1,7 +1,7 @@
 /** The options users pass, checked once (at syncify() time) so that a mistake fails where it was made. */
 import type { ResourceLimits } from 'node:worker_threads';
 import { ErrorCodes, libraryError, type SyncBridgeError } from '../errors.js';
-import { acceptsNumber, checkTuning, defaults, envNumber, numberRule } from './defaults.js';
+import { acceptsNumber, checkTuning, defaults, envNumber, numberRule, STRATEGIES } from './defaults.js';
 
 export interface CallOptions {
   /**
@@ -18,11 +18,23 @@ export interface CallOptions {
 }
 
 export interface WorkerOptions {
+  /**
+   * What runs the module: 'thread' (a worker thread, the fastest), 'process' (a child process of this runtime:
+   * real isolation, real flags, where a thread cannot serve), or 'auto' (the default): a thread where one can
+   * serve, a process where it cannot (the permission model without --allow-worker, a native addon that is not
+   * context-aware, the "cwd" option). `explain()` says which, and why.
+   */
+  strategy?: 'auto' | 'thread' | 'process';
+  /** The worker process's working directory (the process strategy; under 'auto' it asks for a process). */
+  cwd?: string;
   /** Node flags for the worker. Default: the caller's process.execArgv (loaders and --import hooks carry over). */
   execArgv?: string[];
   /** The worker's process.env. Default: a copy of the caller's. */
   env?: Record<string, string | undefined>;
-  /** Heap limits for the worker (worker_threads resourceLimits). */
+  /**
+   * Heap limits for the worker (worker_threads resourceLimits). A worker process takes maxOldGenerationSizeMb
+   * and stackSizeMb, as --max-old-space-size and --stack-size.
+   */
   resourceLimits?: ResourceLimits;
 }
 
@@ -43,7 +55,7 @@ function milliseconds(value: unknown, option: 'timeout' | 'warnAfter'): void {
   throw invalid(`The "${option}" option must be ${numberRule(option)}; got ${typeof value === 'string' ? `the string "${value}"` : String(value)}.`);
 }
 
-const KNOWN = new Set(['timeout', 'warnAfter', 'execArgv', 'env', 'resourceLimits']);
+const KNOWN = new Set(['timeout', 'warnAfter', 'strategy', 'cwd', 'execArgv', 'env', 'resourceLimits']);
 
 export function checkOptions(options: unknown, where: string): SyncifyOptions {
   if (options === undefined) return {};
@@ -58,6 +70,10 @@ export function checkOptions(options: unknown, where: string): SyncifyOptions {
   if (o.execArgv !== undefined && !(Array.isArray(o.execArgv) && o.execArgv.every((a) => typeof a === 'string'))) {
     throw invalid(`${where}: "execArgv" must be an array of strings, e.g. ["--import", "tsx"].`);
   }
+  if (o.strategy !== undefined && !STRATEGIES.includes(o.strategy)) {
+    throw invalid(`${where}: "strategy" must be one of ${STRATEGIES.map((name) => `'${name}'`).join(', ')}; got ${JSON.stringify(o.strategy)}.`);
+  }
+  if (o.cwd !== undefined && (typeof o.cwd !== 'string' || o.cwd === '')) throw invalid(`${where}: "cwd" must be a directory path (a non-empty string).`);
   if (o.env !== undefined && (typeof o.env !== 'object' || o.env === null)) throw invalid(`${where}: "env" must be an object of strings.`);
   if (o.resourceLimits !== undefined && (typeof o.resourceLimits !== 'object' || o.resourceLimits === null)) {
     throw invalid(`${where}: "resourceLimits" must be an object such as { maxOldGenerationSizeMb: 256 }.`);
@@ -79,6 +95,6 @@ export function callSettings(options: CallOptions): CallSettings {
 }
 
 export function workerOptionsOf(options: SyncifyOptions): WorkerOptions {
-  const { execArgv, env, resourceLimits } = options;
-  return { execArgv, env, resourceLimits };
+  const { strategy, cwd, execArgv, env, resourceLimits } = options;
+  return { strategy, cwd, execArgv, env, resourceLimits };
 }

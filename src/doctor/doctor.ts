@@ -1,6 +1,6 @@
 /**
  * The doctor: what works in this runtime, thread and directory, measured rather than assumed. It starts a
- * worker through the same ThreadBridge that syncify()/runSync() use (a private one, so it neither reuses
+ * worker through the same Bridge that syncify()/runSync() use (a private one, so it neither reuses
  * nor disturbs the caller's workers), times calls, and loads a tiny .ts module the way syncify() would.
  * `syncbridge doctor` (src/cli.ts) prints the report; diagnose() returns it.
  */
@@ -16,7 +16,9 @@ import { ErrorCodes, libraryError } from '../errors.js';
 import { callSettings, type CallSettings } from '../config/options.js';
 import { Op } from '../wire/protocol.js';
 import { resolveModuleUrl } from '../api/resolve-module.js';
-import { ThreadBridge, type CallSite } from '../thread/thread-bridge.js';
+import { Bridge, type CallSite } from '../session/bridge.js';
+import type { StrategyName } from '../session/link.js';
+import { type Explanation, explain } from '../api/explain.js';
 
 /** The package version, inlined at build time (scripts/build.mjs). */
 declare const __SYNCBRIDGE_VERSION__: string;
@@ -94,6 +96,8 @@ export interface DoctorReport {
   /** Node's permission model (--permission) or Deno's permissions, when they restrict this process. */
   permissions: { model: 'none' | 'node' | 'deno'; granted: Record<string, boolean> };
   strategies: StrategyReport[];
+  /** What calls without options use here, and why (explain()): the decision strategy 'auto' makes. */
+  choice: Explanation;
   typescript: {
     /** The loaders this process has, as far as can be seen from here (see notes). */
     loaders: TypeScriptLoader[];
@@ -288,7 +292,10 @@ function settleInheritance(typescript: DoctorReport['typescript']): void {
 }
 
 class Probe {
-  readonly bridge = new ThreadBridge({});
+  readonly bridge: Bridge;
+  constructor(strategy: StrategyName) {
+    this.bridge = new Bridge({ strategy });
+  }
   #site(label: string): CallSite {
     const site: CallSite = { label, entry: undefined as unknown as CallSite['entry'] };
     site.entry = () => undefined;
@@ -342,8 +349,16 @@ function check(strategy: StrategyReport, name: string, run: () => string | undef
 }
 
 /** Starts a worker, times no-op calls, sends values of each kind there and back. */
-function probeWorkerThread(probe: Probe, report: Pick<DoctorReport, 'thread' | 'permissions'>, calls: number): StrategyReport {
-  const strategy: StrategyReport = { name: 'worker-thread', available: true, works: false, checks: [] };
+/** Tries one strategy for real: start, round trip, values. Each through its own private bridge. */
+function probeStrategy(probe: Probe, report: Pick<DoctorReport, 'thread' | 'permissions'>, calls: number): StrategyReport {
+  const which = probe.bridge.choice.considered.find((c) => c.strategy === probe.bridge.options.strategy)!;
+  // Deno's node:fs cannot read a child's socket synchronously: this version has no process strategy there.
+  const available = which.strategy === 'thread' || detectRuntime().name !== 'deno';
+  const strategy: StrategyReport = { name: which.strategy === 'thread' ? 'worker-thread' : 'child-process', available, works: false, checks: [] };
+  if (!available) {
+    strategy.reason = which.reason;
+    return strategy;
+  }
   if (!report.thread.canBlock) {
     strategy.reason = `this thread cannot block: ${report.thread.reason ?? 'Atomics.wait is not allowed'}`;
     return strategy;
@@ -353,7 +368,7 @@ function probeWorkerThread(probe: Probe, report: Pick<DoctorReport, 'thread' | '
     const answer = probe.run('() => 42');
     if (answer !== 42) throw new Error(`the first call returned ${String(answer)}, not 42`);
     strategy.coldStartMs = round(performance.now() - begin, 1);
-    return `worker start + first call: ${strategy.coldStartMs} ms`;
+    return `${which.strategy === 'thread' ? 'worker' : 'process'} start + first call: ${strategy.coldStartMs} ms`;
   });
   const timed =
     started &&
@@ -397,7 +412,8 @@ function probeWorkerThread(probe: Probe, report: Pick<DoctorReport, 'thread' | '
   const failure = strategy.checks!.find((c) => !c.ok);
   if (failure?.error) {
     strategy.error = failure.error;
-    strategy.reason = whyWorkersFail(report, failure.name, failed);
+    strategy.reason =
+      which.strategy === 'thread' ? whyWorkersFail(report, failure.name, failed) : which.usable ? `the ${failure.name} check failed` : which.reason;
   }
   return strategy;
 }
@@ -489,15 +505,14 @@ export function diagnose(options: DoctorOptions = {}): DoctorReport {
   const permissions = permissionsOf(name, notes);
   const directory = directoryOf(notes);
 
-  const probe = new Probe();
-  const workerThread = probeWorkerThread(probe, { thread, permissions }, calls);
-  const childProcess: StrategyReport = {
-    name: 'child-process',
-    available: false,
-    works: false,
-    reason: `not available in syncbridge ${__SYNCBRIDGE_VERSION__} (a child-process strategy is on the roadmap)`,
-  };
+  const threadProbe = new Probe('thread');
+  const processProbe = new Probe('process');
+  const workerThread = probeStrategy(threadProbe, { thread, permissions }, calls);
+  const childProcess = probeStrategy(processProbe, { thread, permissions }, calls);
   const strategies = [workerThread, childProcess];
+  const choice = explain();
+  // The TypeScript probe runs where calls without options would: the strategy auto chose.
+  const probe = choice.strategy === 'process' ? processProbe : threadProbe;
   const ok = strategies.some((s) => s.works);
 
   const { loaders, stripping } = typescriptLoaders({ runtime }, notes);
@@ -507,11 +522,12 @@ export function diagnose(options: DoctorOptions = {}): DoctorReport {
     loaders,
     nodeTypeStripping: stripping,
     installedNotActive: installed.filter((tool) => tool !== 'typescript' && !active.has(tool)),
-    probe: probeTypeScript(workerThread.checks?.[0]?.ok ? probe : undefined, notes),
+    probe: probeTypeScript((probe === threadProbe ? workerThread : childProcess).checks?.[0]?.ok ? probe : undefined, notes),
   };
   if (!typescript.probe.loaded && !typescript.probe.skipped && !loaders.length) typescript.hint = loaderAdvice(runtime, typescript.installedNotActive);
-  void probe.bridge.close();
+  void threadProbe.bridge.close();
+  void processProbe.bridge.close();
   settleInheritance(typescript);
 
-  return { syncbridge: __SYNCBRIDGE_VERSION__, ok, runtime, machine, directory, thread, callDefaults, permissions, strategies, typescript, notes };
+  return { syncbridge: __SYNCBRIDGE_VERSION__, ok, runtime, machine, directory, thread, callDefaults, permissions, strategies, choice, typescript, notes };
 }

@@ -139,3 +139,32 @@ export function nodePreloads(execArgv: readonly string[], nodeOptions: string | 
   }
   return found;
 }
+
+/**
+ * Flags a child process started for the process strategy must not repeat: they would make it run the caller's
+ * script, a REPL, a test run, a watcher or a second debugger on the same port, or read `-e` as an ES module.
+ */
+const NOT_FOR_A_CHILD =
+  /^--(?:eval|print|interactive|check|input-type|test(?:-.*)?|watch(?:-.*)?|inspect(?:-.*)?|debug(?:-.*)?|experimental-test-.*|run|env-file(?:-if-exists)?)$|^-[ipc]$/;
+
+/** The caller's flags as a child process should get them: everything that shapes modules and limits, not its script. */
+export function flagsForChildProcess(argv: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') break;
+    const equals = arg.indexOf('=');
+    const written = arg.startsWith('--') && equals > 0 ? arg.slice(0, equals) : arg;
+    const normalised = written.startsWith('--') ? `--${written.slice(2).replaceAll('_', '-')}` : written;
+    const name = ALIASES[normalised] ?? normalised;
+    // A separate value belongs to the flag before it (the same rule as parseNodeFlags).
+    const takesNext = arg.startsWith('-') && equals < 0 && i + 1 < argv.length && !argv[i + 1]!.startsWith('-');
+    if (NOT_FOR_A_CHILD.test(name)) {
+      if (takesNext) i++;
+      continue;
+    }
+    kept.push(arg);
+    if (takesNext) kept.push(argv[++i]!);
+  }
+  return kept;
+}

@@ -52,10 +52,19 @@ export function captureOutput(views: SharedViews, signalCaller: () => void): Out
     }
   };
 
+  patchOutput(append, () => capture.active);
+  return capture;
+}
+
+/**
+ * Inside the worker: routes process.stdout/stderr writes to `write` while `active()` says so (always, by
+ * default), and Deno's console through those streams.
+ */
+export function patchOutput(write: (fd: number, bytes: Uint8Array) => void, active: () => boolean = () => true): void {
   const patch = (stream: NodeJS.WriteStream, fd: number) => {
     const original = stream.write.bind(stream) as Write;
     (stream as unknown as { write: Write }).write = (chunk, encoding, callback) => {
-      if (!capture.active) return original(chunk, encoding, callback);
+      if (!active()) return original(chunk, encoding, callback);
       if (typeof encoding === 'function') {
         callback = encoding;
         encoding = undefined;
@@ -66,7 +75,7 @@ export function captureOutput(views: SharedViews, signalCaller: () => void): Out
           : chunk instanceof Uint8Array
             ? chunk
             : Buffer.from(String(chunk));
-      append(fd, bytes);
+      write(fd, bytes);
       if (typeof callback === 'function') process.nextTick(callback as () => void);
       return true;
     };
@@ -74,7 +83,6 @@ export function captureOutput(views: SharedViews, signalCaller: () => void): Out
   patch(process.stdout, 1);
   patch(process.stderr, 2);
   if (detectRuntime().name === 'deno') routeConsoleThroughStreams();
-  return capture;
 }
 
 type Sink = (fd: number, bytes: Uint8Array) => void;
@@ -107,6 +115,12 @@ function chooseSink(): Sink {
 }
 
 let sink: Sink | undefined;
+
+/** On the caller's side: writes bytes the worker printed (fd 1 or 2) where its output goes (a worker process's frames). */
+export function writeWorkerOutput(fd: number, bytes: Uint8Array): void {
+  sink ??= chooseSink();
+  sink(fd, bytes);
+}
 
 /** Writes the library's own notices (e.g. a long wait) where the worker's output goes too. */
 export function writeToCaller(fd: 1 | 2, text: string): void {

@@ -32,3 +32,22 @@ export function transferListOf(values: readonly unknown[]): TransferListItem[] |
   }
   return list;
 }
+
+/** Whether an ArrayBuffer was transferred away (Node 20 has no ArrayBuffer.prototype.detached). */
+export function isDetached(buffer: ArrayBuffer): boolean {
+  if (buffer.byteLength > 0) return false;
+  try {
+    new Uint8Array(buffer);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * What transfer() promises, kept across processes: the sender's buffers are detached once sent (their bytes
+ * were copied into the socket), so code that relied on a move does not go on using memory it gave away.
+ */
+export function detach(transferList: readonly unknown[] | undefined): void {
+  for (const item of transferList ?? []) if (item instanceof ArrayBuffer && !isDetached(item)) structuredClone(item, { transfer: [item] });
+}

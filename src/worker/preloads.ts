@@ -129,6 +129,13 @@ async function replay(specifier: string): Promise<void> {
   }
 }
 
+/** In a worker process: Node ran the preloads itself at start (the process has the caller's flags). */
+export function preloadsRanAtStart(): void {
+  hideScriptGlobals();
+  preloading = Promise.resolve();
+  preloaded = true;
+}
+
 /** Runs fn once the preloads have run: synchronously when they already have (the hot path). */
 export function afterPreloads<T>(fn: () => T): T | Promise<T> {
   return preloaded ? fn() : ensurePreloads().then(fn);

@@ -1,0 +1,148 @@
+/**
+ * The byte stream between a caller and a worker process (the process strategy): length-prefixed frames,
+ * one packet shape for both directions, read the same way on both sides.
+ *
+ *   [ length: u32 LE, of kind + payload ][ kind: u8 ][ payload ]
+ *
+ * A message frame carries a Request, Response or Event tuple (wire/protocol.ts), as JSON text or v8
+ * serialization. Output frames carry bytes the worker wrote to its stdout/stderr; READY says the worker's
+ * own code runs; EXIT carries the code a process.exit() gave, written synchronously as the process ends.
+ */
+import fs from 'node:fs';
+import v8 from 'node:v8';
+
+export const FrameKind = {
+  JSON: 1,
+  V8: 2,
+  STDOUT: 3,
+  STDERR: 4,
+  READY: 5,
+  EXIT: 6,
+  /** caller → process, first: the worker's own code, which a tiny -e bootstrap reads and runs. */
+  SOURCE: 7,
+} as const;
+export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
+
+export const FRAME_HEADER = 5;
+
+function header(kind: FrameKind, payloadLength: number): Buffer {
+  const head = Buffer.allocUnsafe(FRAME_HEADER);
+  head.writeUInt32LE(payloadLength + 1, 0);
+  head[4] = kind;
+  return head;
+}
+
+/** A frame as buffers to write (header, payload): written with one writev, never concatenated. */
+export function frameOf(kind: FrameKind, payload: Uint8Array): Uint8Array[] {
+  return [header(kind, payload.length), payload];
+}
+
+/** A message as a frame: JSON text when the sender vetted it as plain data, v8 serialization otherwise. */
+export function messageFrame(message: unknown, json: boolean): Uint8Array[] {
+  if (json) return frameOf(FrameKind.JSON, Buffer.from(JSON.stringify(message)));
+  return frameOf(FrameKind.V8, v8.serialize(message));
+}
+
+export function decodeMessage(kind: FrameKind, payload: Buffer): unknown {
+  return kind === FrameKind.JSON ? JSON.parse(payload.toString('utf8')) : v8.deserialize(payload);
+}
+
+export interface Frame {
+  kind: FrameKind;
+  payload: Buffer;
+}
+
+/** Bytes in, whole frames out, each payload copied once into a buffer of its own. */
+export class FrameReader {
+  readonly #head = Buffer.alloc(FRAME_HEADER);
+  #headFill = 0;
+  #body: Buffer | undefined;
+  #bodyFill = 0;
+  #kind: FrameKind = FrameKind.JSON;
+  readonly #ready: Frame[] = [];
+
+  push(chunk: Uint8Array): void {
+    let offset = 0;
+    while (offset < chunk.length) {
+      if (!this.#body) {
+        const take = Math.min(FRAME_HEADER - this.#headFill, chunk.length - offset);
+        this.#head.set(chunk.subarray(offset, offset + take), this.#headFill);
+        this.#headFill += take;
+        offset += take;
+        if (this.#headFill < FRAME_HEADER) return;
+        this.#kind = this.#head[4] as FrameKind;
+        this.#body = Buffer.allocUnsafe(this.#head.readUInt32LE(0) - 1);
+        this.#bodyFill = 0;
+        this.#headFill = 0;
+      }
+      const take = Math.min(this.#body.length - this.#bodyFill, chunk.length - offset);
+      this.#body.set(chunk.subarray(offset, offset + take), this.#bodyFill);
+      this.#bodyFill += take;
+      offset += take;
+      if (this.#bodyFill === this.#body.length) this.#complete();
+    }
+    if (this.#body && this.#bodyFill === this.#body.length) this.#complete();
+  }
+
+  #complete(): void {
+    this.#ready.push({ kind: this.#kind, payload: this.#body! });
+    this.#body = undefined;
+  }
+
+  /**
+   * Where the next bytes can be read straight into, when a large payload is being filled: saves copying a
+   * big message through a small read buffer.
+   */
+  directTarget(minimum: number): { buffer: Buffer; offset: number; length: number } | undefined {
+    const body = this.#body;
+    if (!body || body.length - this.#bodyFill < minimum) return undefined;
+    return { buffer: body, offset: this.#bodyFill, length: body.length - this.#bodyFill };
+  }
+
+  /** Counts bytes read into directTarget(). */
+  filled(count: number): void {
+    this.#bodyFill += count;
+    if (this.#bodyFill === this.#body!.length) this.#complete();
+  }
+
+  /** Whether a whole frame of this kind is waiting to be taken. */
+  holds(kind: FrameKind): boolean {
+    return this.#ready.some((frame) => frame.kind === kind);
+  }
+
+  next(): Frame | undefined {
+    return this.#ready.shift();
+  }
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Writes every byte of `buffers` to a non-blocking descriptor, synchronously. When the other side's buffer
+ * is full, `stalled` runs (the caller reads what the other side sent meanwhile, so neither waits for the
+ * other forever), then a short sleep. Throws what the write throws otherwise (EPIPE: the other side is gone).
+ */
+export function writeAllSync(fd: number, buffers: Uint8Array[], stalled: () => void = () => {}): void {
+  const pending = buffers.filter((b) => b.length > 0);
+  while (pending.length > 0) {
+    let written: number;
+    try {
+      written = pending.length === 1 ? fs.writeSync(fd, pending[0]!) : fs.writevSync(fd, pending as NodeJS.ArrayBufferView[]);
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'EAGAIN') throw error;
+      stalled();
+      Atomics.wait(pause, 0, 0, 0.2);
+      continue;
+    }
+    while (written > 0 && pending.length > 0) {
+      const first = pending[0]!;
+      if (written >= first.length) {
+        written -= first.length;
+        pending.shift();
+      } else {
+        pending[0] = first.subarray(written);
+        written = 0;
+      }
+    }
+  }
+}

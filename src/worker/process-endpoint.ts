@@ -1,0 +1,124 @@
+/**
+ * The worker process's end of the socket (the process strategy): a child process of the caller's runtime,
+ * started by process/process-link.ts with a socket as its file descriptor 3. Requests arrive as frames
+ * (wire/frames.ts) on this process's event loop, which is free: no spinning, no parking. Answers, events and
+ * captured output go back as frames, written synchronously so that they leave in order and survive a crash
+ * right after.
+ */
+import fs from 'node:fs';
+import { builtinModules } from 'node:module';
+import net from 'node:net';
+import { detectRuntime } from '../env/runtime.js';
+import { ErrorCodes } from '../errors.js';
+import { decodeMessage, FrameKind, FrameReader, frameOf, messageFrame, writeAllSync } from '../wire/frames.js';
+import { patchOutput } from '../wire/output.js';
+import { detach } from '../wire/transfer.js';
+import type { Request, Response } from '../wire/protocol.js';
+import { Status } from '../wire/protocol.js';
+import { handle, refuse, setUpDispatch } from './dispatch.js';
+import { preloadsRanAtStart } from './preloads.js';
+
+const CHANNEL_FD = 3;
+
+/** Built-in module names that are real globals in any script, not the -e ones. */
+const REAL_GLOBALS = new Set(['process', 'console', 'crypto']);
+
+/**
+ * `node -e` (our bootstrap) also defines every built-in module as a global (`fs`, `path`, `module`, …: lazy
+ * getters with a setter named setReal, which become the module itself once read): a user's module here would
+ * see names it does not see in the caller.
+ */
+function hideEvalBuiltins(): void {
+  const g = globalThis as Record<string, unknown>;
+  for (const name of builtinModules) {
+    if (REAL_GLOBALS.has(name) || name.includes('/')) continue;
+    const descriptor = Object.getOwnPropertyDescriptor(g, name);
+    if (!descriptor?.configurable) continue;
+    if (descriptor.set?.name === 'setReal' || ('value' in descriptor && descriptor.value === require(name))) delete g[name];
+  }
+}
+
+export function serveProcess(): void {
+  hideEvalBuiltins();
+  // Once more after our bootstrap returns: Node's -e then puts back the `module` it found (the built-in one).
+  queueMicrotask(hideEvalBuiltins);
+  const write = (buffers: Uint8Array[]): void => {
+    try {
+      writeAllSync(CHANNEL_FD, buffers);
+    } catch {
+      // The caller is gone (EPIPE): nobody reads this any more, and the socket's end will stop us.
+    }
+  };
+  // Everything written to stdout/stderr goes to the caller as frames, between calls too: the caller writes it
+  // through its own process.stdout, where a test runner that captures output sees it.
+  patchOutput((fd, bytes) => write(frameOf(fd === 2 ? FrameKind.STDERR : FrameKind.STDOUT, bytes)));
+  // Node ran the caller's --require and --import preloads itself: this is a process started with its flags.
+  preloadsRanAtStart();
+
+  setUpDispatch({
+    respond: (message: Response, json, transferList) => {
+      let frame: Uint8Array[];
+      try {
+        frame = messageFrame(message, json);
+      } catch (error) {
+        frame = messageFrame(
+          [message[0], Status.FAILED, { code: ErrorCodes.CLONE, message: `The result could not be sent to the calling thread: ${(error as Error).message}` }],
+          false,
+        );
+      }
+      write(frame);
+      detach(transferList);
+    },
+    post: (event) => write(messageFrame(event, false)),
+    inFlight: () => {},
+    callbacksBusy: () => {},
+  });
+
+  process.on('exit', (code) => {
+    const payload = Buffer.alloc(4);
+    payload.writeInt32LE(code ?? 0, 0);
+    write(frameOf(FrameKind.EXIT, payload));
+  });
+
+  const reader = new FrameReader();
+  const onBytes = (chunk: Uint8Array) => {
+    reader.push(chunk);
+    for (let frame = reader.next(); frame; frame = reader.next()) {
+      if (frame.kind !== FrameKind.JSON && frame.kind !== FrameKind.V8) continue;
+      let request: Request;
+      try {
+        request = decodeMessage(frame.kind, frame.payload) as Request;
+      } catch (error) {
+        // The seq is unknown here; the caller's own copy of the message was vetted, so this is rare.
+        fs.writeSync(2, `syncbridge: a request could not be read in the worker process: ${String(error)}\n`);
+        continue;
+      }
+      try {
+        void handle(request);
+      } catch (error) {
+        refuse(request[0], { code: ErrorCodes.CLONE, message: `the request could not be served: ${String(error)}` });
+      }
+    }
+  };
+  // The caller ended (its end of the socket closed): so do we, at once, whatever our event loop still holds.
+  const callerGone = () => process.exit(0);
+
+  if (detectRuntime().name === 'bun') {
+    // Bun's net.Socket on an inherited descriptor never reads; fs.read does (a thread-pool read, fd 3 is blocking here).
+    const buffer = Buffer.allocUnsafe(64 * 1024);
+    const readMore = () => {
+      fs.read(CHANNEL_FD, buffer, 0, buffer.length, null, (error, count) => {
+        if (error || count === 0) return callerGone();
+        onBytes(buffer.subarray(0, count));
+        readMore();
+      });
+    };
+    readMore();
+  } else {
+    const socket = new net.Socket({ fd: CHANNEL_FD, readable: true, writable: false });
+    socket.on('data', onBytes);
+    socket.on('end', callerGone);
+    socket.on('error', callerGone);
+  }
+  write(frameOf(FrameKind.READY, Buffer.alloc(0)));
+}

@@ -1,0 +1,204 @@
+/**
+ * The worker thread's end of the shared buffer (wire/protocol.ts): the serve loop that spins, then parks
+ * with Atomics.waitAsync so that this thread's event loop keeps running; the pump that reads the request
+ * area while callbacks are outstanding; answers in the response area (or as events when it is occupied);
+ * captured output in the output area.
+ */
+import { type MessagePort, parentPort, type TransferListItem, workerData } from 'node:worker_threads';
+import { ErrorCodes } from '../errors.js';
+import { captureOutput } from '../wire/output.js';
+import {
+  type Event,
+  type Layout,
+  type LibraryFailure,
+  readMessage,
+  type Request,
+  type Response,
+  Status,
+  viewsOf,
+  Word,
+  WorkerState,
+  writeMessage,
+} from '../wire/protocol.js';
+import { AdaptiveSpin } from '../wire/spin.js';
+import { outstandingCallbacks } from './callbacks.js';
+import { handle, isRetiring, refuse, setUpDispatch } from './dispatch.js';
+
+export interface ThreadWorkerData {
+  buffer: SharedArrayBuffer;
+  port: MessagePort;
+  /** Events for the caller (protocol.ts Event): callback calls, late responses. */
+  events: MessagePort;
+  /** Never used here: it only has to live exactly as long as this thread (see watchdog.ts). */
+  watchPort: MessagePort;
+  layout: Layout;
+  spinMicros: number;
+  wakeSpinMicros: number;
+}
+
+/** Often enough for timers and I/O under back-to-back calls; rarely enough to cost little (~1%). */
+const YIELD_EVERY_MS = 10;
+
+export function serveThread(): void {
+  // Kept in this closure for the thread's lifetime, watchPort included (watchdog.ts relies on that).
+  const { buffer, port, events, watchPort, layout, spinMicros, wakeSpinMicros } = workerData as ThreadWorkerData;
+  void watchPort;
+  const views = viewsOf(buffer, layout);
+  const { words } = views;
+
+  /** True if the caller was parked and had to be woken. */
+  const signalCaller = (): boolean => {
+    Atomics.add(words, Word.SIGNAL, 1);
+    if (Atomics.load(words, Word.CALLER_PARKED) !== 1) return false;
+    Atomics.notify(words, Word.SIGNAL);
+    return true;
+  };
+
+  const output = captureOutput(views, signalCaller);
+  /** Whether the last answer had to wake the caller: its next request then comes a wake-up later. */
+  let wokeCaller = false;
+
+  const postEvent = (event: Event, transferList?: TransferListItem[]): void => {
+    events.postMessage(event, transferList ?? []);
+    // Posted first, counted second: a caller that sees the count finds the event on its port.
+    Atomics.add(words, Word.EVENTS_POSTED, 1);
+    signalCaller();
+  };
+
+  const respond = (message: Response, json: boolean, transferList: TransferListItem[] | undefined, sizeHint: number): void => {
+    if (Atomics.load(words, Word.RESPONSE_ACK) !== Atomics.load(words, Word.RESPONSE_SEQ)) {
+      // The caller has not read the last response yet (it is running a callback that called us again):
+      // this one must not overwrite it, and goes as an event instead.
+      try {
+        postEvent(['response', message], transferList);
+      } catch (error) {
+        postEvent([
+          'response',
+          [message[0], Status.FAILED, { code: ErrorCodes.CLONE, message: `The result could not be sent to the calling thread: ${String(error)}` }],
+        ]);
+      }
+      return;
+    }
+    let length: number;
+    try {
+      length = writeMessage(message, json, views.response, port, transferList, sizeHint);
+    } catch (error) {
+      // classify() vets values first; this catches what it cannot foresee (e.g. a getter that throws late).
+      const failure: LibraryFailure = {
+        code: ErrorCodes.CLONE,
+        message: `The result could not be sent to the calling thread: ${error instanceof Error ? error.message : String(error)}`,
+      };
+      length = writeMessage([message[0], Status.FAILED, failure], false, views.response, port);
+    }
+    Atomics.store(words, Word.RESPONSE_LENGTH, length);
+    Atomics.store(words, Word.RESPONSE_SEQ, message[0]);
+    wokeCaller = signalCaller();
+  };
+
+  /** The seq of the last request read out of the request area, by the serve loop or the pump. */
+  let handled = 0;
+  let pumping = false;
+  let pumpParked = false;
+
+  /** Reads the waiting request and starts it; a promise if it is asynchronous. */
+  const serveNext = (): Promise<void> | undefined => {
+    handled = Atomics.load(words, Word.REQUEST_SEQ);
+    let request: Request;
+    try {
+      request = readMessage(Atomics.load(words, Word.REQUEST_LENGTH), views.request, port) as Request;
+    } catch (error) {
+      // E.g. a transfer list with an ArrayBuffer that had already been transferred: the caller's postMessage
+      // took it, but it cannot be rebuilt here. The caller waits for this seq: fail that call, not the worker.
+      acknowledge();
+      refuse(handled, {
+        code: ErrorCodes.CLONE,
+        message: `the request could not be rebuilt in the worker (${error instanceof Error ? error.message : String(error)}); was an ArrayBuffer in its transfer list already transferred or detached?`,
+      });
+      return undefined;
+    }
+    acknowledge();
+    return handle(request);
+  };
+
+  const acknowledge = (): void => {
+    Atomics.store(words, Word.REQUEST_ACK, handled);
+    // The caller waits to send its next message (e.g. the answer of a second callback of a Promise.all).
+    if (Atomics.load(words, Word.CALLER_AWAITS_ACK) === 1) Atomics.notify(words, Word.REQUEST_ACK);
+  };
+
+  /** Parks until the caller writes the next request; WORKER_PARKED counts parked waiters for the caller's notify. */
+  const parked = async (): Promise<void> => {
+    Atomics.add(words, Word.WORKER_PARKED, 1);
+    const waiting = Atomics.waitAsync(words, Word.REQUEST_SEQ, handled);
+    if (waiting.async) await waiting.value;
+    Atomics.sub(words, Word.WORKER_PARKED, 1);
+  };
+
+  /**
+   * While callbacks are outstanding, the serve loop may be awaiting the very call that made them; the
+   * caller, running a callback, may meanwhile call this worker again or answer. The pump reads those
+   * requests without waiting for any of them (they may nest to any depth).
+   */
+  const pump = async (): Promise<void> => {
+    if (pumping) return;
+    pumping = true;
+    try {
+      while (outstandingCallbacks() > 0 && !isRetiring()) {
+        if (Atomics.load(words, Word.REQUEST_SEQ) !== handled) {
+          void serveNext();
+          continue;
+        }
+        pumpParked = true;
+        await parked();
+        pumpParked = false;
+      }
+    } finally {
+      pumping = false;
+    }
+  };
+
+  setUpDispatch({
+    respond,
+    post: (event) => postEvent(event),
+    inFlight: (count) => {
+      output.active = count > 0;
+    },
+    callbacksBusy: (busy) => {
+      if (busy) void pump();
+      // The last answer arrived: a parked pump must wake up to stop (a stale waiter would linger otherwise).
+      else if (pumpParked) Atomics.notify(words, Word.REQUEST_SEQ);
+    },
+  });
+  process.on('exit', (code) => {
+    Atomics.store(words, Word.EXIT_CODE, code ?? 0);
+    Atomics.store(words, Word.WORKER_STATE, WorkerState.EXITED);
+    signalCaller();
+  });
+  // A listener keeps this worker's event loop alive between calls; the caller unrefs the worker, so the
+  // process can still exit.
+  parentPort?.on('message', () => {});
+
+  const spin = new AdaptiveSpin(spinMicros, wakeSpinMicros);
+  const serve = async (): Promise<void> => {
+    // A fresh buffer per worker: seqs start at 1, and a request may already be waiting.
+    let lastYield = performance.now();
+    Atomics.store(words, Word.WORKER_STATE, WorkerState.READY);
+    for (;;) {
+      if (Atomics.load(words, Word.REQUEST_SEQ) === handled && !spin.spin(words, Word.REQUEST_SEQ, handled, wokeCaller)) {
+        await parked();
+        lastYield = performance.now();
+        continue;
+      }
+      const pending = serveNext();
+      if (pending) await pending;
+      // Back-to-back calls that finish without a macrotask would starve this thread's timers and I/O
+      // (the spin above never yields): give the event loop a turn every YIELD_EVERY_MS.
+      if (performance.now() - lastYield > YIELD_EVERY_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        lastYield = performance.now();
+      }
+      if (isRetiring()) return;
+    }
+  };
+  void serve();
+}
