@@ -11,14 +11,19 @@
 //                                      64m-copy 64m-transfer)
 //                                      and remote (the remote-objects section: proxies of worker objects,
 //                                      iterating 100,000 items; run unless --workloads leaves it out)
+//                                      and shapes (issue 13: a fresh process's first 2,000 calls, caller
+//                                      work between calls, payloads, idle CPU; quiet and beside a CPU hog;
+//                                      syncbridge against synckit; run unless --workloads leaves it out).
+//                                      --workloads=shapes --write writes that section alone into the docs
 //   --hog                              run beside a busy loop on every core (started and stopped here)
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { Worker } from 'node:worker_threads';
+import { startHogs } from './lib/hog.mjs';
 import { WORKLOADS } from './lib/workloads.mjs';
 import { summarize } from './lib/stats.mjs';
 import { cpuNow, now, timeSync } from './lib/timing.mjs';
@@ -66,6 +71,9 @@ const workloadFilter = list(option('workloads'));
 const selectedWorkloads = workloadFilter ? WORKLOADS.filter((w) => workloadFilter.includes(w.id)) : WORKLOADS;
 // Remote objects (issue 10) are syncbridge's alone: their section runs when syncbridge is a contender.
 const remoteSelected = selectedPeers.includes('syncbridge') && (!workloadFilter || workloadFilter.includes('remote'));
+// The shapes users have (issue 13): syncbridge against synckit, so Node only, and run when syncbridge is a contender.
+const shapesSelected = isNode && selectedPeers.includes('syncbridge') && (!workloadFilter || workloadFilter.includes('shapes'));
+const shapesOnly = shapesSelected && workloadFilter?.length === 1;
 
 // The peers are bench-only devDependencies; install them on first run so `npm run bench` works on a
 // fresh clone with nothing but Node and npm. deasync's native part is fetched/built by its own script,
@@ -295,14 +303,6 @@ async function threadsSection(peerNames, counts, ms) {
   return out;
 }
 
-/** A busy loop on every core, for the "cores are busy" run; returns a function that stops them. */
-function startHogs() {
-  const hogs = Array.from({ length: os.cpus().length }, () => spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }));
-  return () => {
-    for (const h of hogs) h.kill('SIGKILL');
-  };
-}
-
 function machineInfo() {
   const cpus = os.cpus();
   return {
@@ -321,7 +321,7 @@ const { table } = await import('./lib/report.mjs');
 const machine = machineInfo();
 let stopHogs;
 if (flag('hog')) stopHogs = startHogs();
-const latency = await latencySection(selectedPeers, selectedWorkloads, budgetMs);
+const latency = selectedWorkloads.length ? await latencySection(selectedPeers, selectedWorkloads, budgetMs) : { peers: [], results: [] };
 let remote;
 if (remoteSelected) {
   const { remoteSection } = await import('./lib/remote.mjs');
@@ -329,10 +329,24 @@ if (remoteSelected) {
 }
 stopHogs?.();
 latency.notes = notes;
+// Quiet, then beside its own CPU hog on every core (so after --hog's hogs have stopped).
+let shapes;
+if (shapesSelected) {
+  const { shapesSection } = await import('./lib/shapes.mjs');
+  shapes = await shapesSection(budgetMs, log);
+}
+
+if (write && shapesOnly) {
+  const { writeShapesDocs } = await import('./lib/report.mjs');
+  writeFileSync(here('results-shapes.json'), `${JSON.stringify({ machine, shapes }, null, 1)}\n`);
+  writeShapesDocs(shapes, machine, here('../docs/benchmarks.md'), here('../docs/benchmarks.svg'));
+  log('bench: wrote the shapes section of docs/benchmarks.md, docs/benchmarks.svg and bench/results-shapes.json');
+  process.exit(0);
+}
 
 if (!write) {
   if (asJson) {
-    process.stdout.write(`${JSON.stringify({ machine, config: { budgetMs, rounds: ROUNDS, unit: 'microseconds' }, ...latency, remote }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ machine, config: { budgetMs, rounds: ROUNDS, unit: 'microseconds' }, ...latency, remote, shapes }, null, 2)}\n`);
   } else {
     console.log(`${machine.runtime} | ${machine.platform} | ${machine.cpu} x ${machine.cpuCount} | load ${machine.loadavg.join(' ')} | ${machine.date}`);
     console.log(
@@ -341,16 +355,24 @@ if (!write) {
         .map((p) => `${p.name} ${p.version}`)
         .join(', '),
     );
-    console.log(
-      `per-call latency in µs, ~${budgetMs} ms per contender per workload over ${ROUNDS} interleaved rounds${flag('hog') ? ', beside a busy loop on every core' : ''}\n`,
-    );
-    console.log(table(latency.results, false));
+    if (latency.results.length) {
+      console.log(
+        `per-call latency in µs, ~${budgetMs} ms per contender per workload over ${ROUNDS} interleaved rounds${flag('hog') ? ', beside a busy loop on every core' : ''}\n`,
+      );
+      console.log(table(latency.results, false));
+    }
     if (remote) {
       const { remoteTables } = await import('./lib/report.mjs');
       console.log(
         `\nremote objects (proxies of worker objects), ~${budgetMs} ms per operation over interleaved rounds${flag('hog') ? ', beside a busy loop on every core' : ''}; ratios to the no-op call of this run\n`,
       );
       console.log(remoteTables(remote, false));
+    }
+    if (shapes) {
+      const { shapesTables, shapesTargets } = await import('./lib/report.mjs');
+      console.log(`\nshapes users have (issue 13), ~${budgetMs} ms per contender per in-process shape; syncbridge / synckit of the same run\n`);
+      for (const t of shapesTables(shapes, false)) console.log(`${t.title}\n${t.table}\n`);
+      console.log(shapesTargets(shapes).join('\n'));
     }
   }
   process.exit(0);
@@ -376,9 +398,13 @@ log('bench: Bun and Deno ...');
 const { otherRuntimes } = await import('./lib/runtimes.mjs');
 const runtimes = otherRuntimes(Math.max(200, budgetMs / 2));
 // The raw figures first: docs can be re-rendered from them (node bench/lib/render.mjs).
-writeFileSync(here('results.json'), `${JSON.stringify({ machine, budgetMs, latency, remote, probes, threads, hog, ablations, runtimes }, null, 1)}\n`);
+writeFileSync(here('results.json'), `${JSON.stringify({ machine, budgetMs, latency, remote, shapes, probes, threads, hog, ablations, runtimes }, null, 1)}\n`);
 const { writeDocs } = await import('./lib/report.mjs');
 mkdirSync(fileURLToPath(here('../docs')), { recursive: true });
-writeDocs({ machine, budgetMs, latency, remote, probes, threads, hog, ablations, runtimes }, here('../docs/benchmarks.md'), here('../docs/benchmarks.svg'));
+writeDocs(
+  { machine, budgetMs, latency, remote, shapes, probes, threads, hog, ablations, runtimes },
+  here('../docs/benchmarks.md'),
+  here('../docs/benchmarks.svg'),
+);
 log('bench: wrote docs/benchmarks.md, docs/benchmarks.svg and bench/results.json');
 process.exit(0);

@@ -1,5 +1,5 @@
 // Tables (plain text and Markdown), docs/benchmarks.md and the latency-versus-payload plot (SVG).
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 
 const num = (v) => (v >= 1000 ? v.toFixed(0) : v >= 100 ? v.toFixed(1) : v >= 10 ? v.toFixed(2) : v.toFixed(3));
 const ratio = (x) => (x === undefined ? '-' : `${x < 0.1 ? x.toPrecision(2) : x.toFixed(2)}x`);
@@ -169,7 +169,7 @@ export function remoteSectionMarkdown(remote, heading = '## Remote objects (prox
 }
 
 export function writeDocs(all, mdUrl, svgUrl) {
-  const { machine, budgetMs, latency, remote, probes, threads, hog, ablations, runtimes } = all;
+  const { machine, budgetMs, latency, remote, shapes, probes, threads, hog, ablations, runtimes } = all;
   const get = (results, workload, peer) => results.find((r) => r.workload === workload && r.contender === peer && !r.error);
   const md = [];
   md.push('# Benchmarks', '');
@@ -201,6 +201,7 @@ export function writeDocs(all, mdUrl, svgUrl) {
     );
   }
   if (remote) md.push('', ...remoteSectionMarkdown(remote));
+  if (shapes) md.push('', ...shapesMarkdown(shapes, machine));
   md.push(
     '',
     '## Cold start and idle CPU',
@@ -315,5 +316,437 @@ export function writeDocs(all, mdUrl, svgUrl) {
   if (idle !== undefined) md.push(`- Idle CPU zero: ${idle}% of a core while idle — ${verdict(idle < 0.5)} (spins are bounded, ${'≤'}150 µs, then park)`);
   md.push('');
   writeFileSync(mdUrl, `${md.join('\n')}\n`);
-  writeFileSync(svgUrl, `${svgPlot(latency.results)}\n`);
+  writeFileSync(svgUrl, `${composeSvg(shapes, svgPlot(latency.results))}\n`);
+}
+
+// ---- The shapes users have (issue 13; bench/lib/shapes.mjs) ----
+
+const us = (v) => (v === undefined ? '-' : num(v));
+const pct = (v) => (v === undefined ? '-' : `${v < 0.1 ? v.toPrecision(2) : v.toFixed(2)}%`);
+const gapLabel = (g) => (g === 0 ? 'none (back to back)' : g >= 1000 ? `${g / 1000} ms` : `${g} µs`);
+
+/** syncbridge ÷ synckit, and the verdict against "at least `x` times faster" (x = 1: never slower). */
+function versus(sb, sk, x) {
+  if (!sb || !sk || sb.error || sk.error) return { ratio: '-', verdict: 'n/a' };
+  const r = sb.median / sk.median;
+  const faster = sk.median / sb.median;
+  const f = (v) => `${v.toFixed(v >= 10 ? 0 : v >= 2 ? 1 : 2)}x`;
+  const how = faster >= 1 ? `${f(faster)} faster` : `${f(1 / faster)} slower`;
+  if (x === undefined) return { ratio: r.toFixed(3), verdict: how, met: undefined };
+  const met = faster >= x;
+  return { ratio: r.toFixed(3), verdict: `${met ? 'met' : 'not met'}: ${how}${x > 1 ? ` (target ${x}x)` : ''}`, met };
+}
+
+const find = (rows, pred) => rows.find(pred);
+const sbOf = (rows, pred) => find(rows, (r) => pred(r) && r.contender === 'syncbridge');
+const skOf = (rows, pred) => find(rows, (r) => pred(r) && r.contender === 'synckit');
+const cells = (r, cpu = 'cpuPerCallUs') => (!r ? ['-', '-', '-'] : r.error ? [r.error, '', ''] : [us(r.median), us(r.p90), us(r[cpu])]);
+
+/** Every shape's rows with its target, quiet and beside the hog, as tables (Markdown or text). */
+export function shapesTables(shapes, markdown) {
+  const out = [];
+  const passes = [
+    ['quiet', shapes.quiet],
+    [`CPU hog ×${shapes.cpuCount}`, shapes.hog],
+  ].filter(([, p]) => p);
+  const head = (first) => [
+    ...first,
+    'syncbridge median µs',
+    'p90',
+    'CPU µs/call',
+    'synckit median µs',
+    'p90',
+    'CPU µs/call',
+    'syncbridge / synckit',
+    'target',
+    'verdict',
+  ];
+  // 1. Fresh processes.
+  const fresh = [];
+  for (const [cond, p] of passes) {
+    for (const [w, x] of [
+      ['noop', 8],
+      ['echo ~1 KB object', 6],
+    ]) {
+      const sb = sbOf(p.fresh, (r) => r.workload === w);
+      const sk = skOf(p.fresh, (r) => r.workload === w);
+      const target = cond === 'quiet' ? x : 1;
+      const v = versus(sb, sk, target);
+      const range = (r) => (r && !r.error ? ` (${us(r.processMedians[0])}–${us(r.processMedians[1])})` : '');
+      fresh.push([
+        w,
+        cond,
+        String(sb?.processes ?? '-'),
+        ...cells(sb).map((c, i) => (i === 0 ? c + range(sb) : c)),
+        ...cells(sk).map((c, i) => (i === 0 ? c + range(sk) : c)),
+        v.ratio,
+        target > 1 ? `≥${target}x faster` : 'never slower',
+        v.verdict,
+      ]);
+    }
+  }
+  out.push({
+    title: 'A fresh process: 2,000 calls after 200 warm-up calls',
+    text: `Each contender in its own fresh \`node\` process (bench/lib/shapes-child.mjs), ${shapes.config.freshProcesses} processes per contender and workload, alternating. Median and p90 over all the processes' calls (in brackets: the lowest and highest per-process median); CPU per call is the process's, all threads, over the 2,000 timed calls.`,
+    table: grid(head(['workload', 'machine', 'processes']), fresh, markdown, 2),
+  });
+  // 2. Caller work between calls.
+  const gapRows = [];
+  for (const [cond, p] of passes) {
+    for (const g of [0, 10, 100, 1000]) {
+      const sel = (r) => r.gapUs === g;
+      const sb = sbOf(p.gaps, sel);
+      const sk = skOf(p.gaps, sel);
+      const target = cond === 'quiet' && g >= 100 ? 3 : 1;
+      const v = versus(sb, sk, target);
+      const other = (name) => find(p.gaps, (r) => sel(r) && r.contender === name && !r.error);
+      gapRows.push([
+        gapLabel(g),
+        cond,
+        ...cells(sb),
+        us(sb?.otherThreadsCpuUs),
+        ...cells(sk),
+        us(other('floor (spin)')?.median),
+        us(other('floor (park)')?.median),
+        us(other('syncbridge (park only)')?.median),
+        v.ratio,
+        target > 1 ? `≥${target}x faster` : 'never slower',
+        v.verdict,
+      ]);
+    }
+  }
+  out.push({
+    title: "The caller's own work between calls",
+    text: 'A busy loop on the calling thread before each no-op call, in this process, contenders alternating over 10 rounds (the first 3 calls of each round not kept). The latency excludes the work. CPU µs/call is all threads of the process minus the caller\'s work (its wall time: on the hog run a lower bound, floored at 0); "worker CPU" is the threads other than the caller (process CPU minus the main thread\'s, from /proc/self/task/<pid>/schedstat): what a worker spinning through the gap, or being woken, costs. The floors and the park-only design are medians of the same rounds.',
+    table: grid(
+      [
+        'caller work before each call',
+        'machine',
+        'syncbridge median µs',
+        'p90',
+        'CPU µs/call',
+        'worker CPU µs/call',
+        'synckit median µs',
+        'p90',
+        'CPU µs/call',
+        'floor (spin)',
+        'floor (park)',
+        'syncbridge (park only)',
+        'syncbridge / synckit',
+        'target',
+        'verdict',
+      ],
+      gapRows,
+      markdown,
+      2,
+    ),
+  });
+  // 3. Payloads.
+  const payRows = [];
+  const payTargets = { 'echo 1 MiB bytes, copied': 3, 'echo 64 MiB bytes, copied': 2 };
+  for (const [cond, p] of passes) {
+    for (const w of [...new Set(p.payloads.map((r) => r.workload))]) {
+      const sel = (r) => r.workload === w;
+      const sb = sbOf(p.payloads, sel);
+      const sk = skOf(p.payloads, sel);
+      const target = cond === 'quiet' ? (payTargets[w] ?? 1) : 1;
+      const v = versus(sb, sk, sk?.error ? undefined : target);
+      payRows.push([w, cond, ...cells(sb), ...cells(sk), v.ratio, sk?.error ? '-' : target > 1 ? `≥${target}x faster` : 'never slower', v.verdict]);
+    }
+  }
+  out.push({
+    title: 'Payloads: copied, transferred, a long string',
+    text: "Echoed (sent and returned), in this process, the two alternating. Transferred: syncbridge's `transfer(bytes, [bytes.buffer])` both ways (nothing copied). synckit cannot transfer per call: its `transferList` option is passed once, to `new Worker()`; each call is a `postMessage` with no transfer list, and so is the answer.",
+    table: grid(head(['workload', 'machine']), payRows, markdown, 2),
+  });
+  // 4. Idle.
+  const idleRows = [];
+  for (const [cond, p] of passes) {
+    for (const name of ['syncbridge', 'synckit']) {
+      const r = find(p.fresh, (x) => x.workload === 'noop' && x.contender === name);
+      if (!r || r.error) continue;
+      idleRows.push([
+        `fresh no-op process, ${name}`,
+        cond,
+        pct(r.tailCpuPct),
+        pct(r.idleCpuPct),
+        pct(r.idleCpuPctMax),
+        name === 'syncbridge' ? (r.idleCpuPct < 1 ? 'met' : 'not met') : '-',
+      ]);
+    }
+    if (p.idleHere) idleRows.push(['this process, every contender alive', cond, pct(p.idleHere.tailCpuPct), pct(p.idleHere.idleCpuPct), '-', '-']);
+  }
+  out.push({
+    title: 'Idle CPU after the last call',
+    text: `Process CPU (all threads) as % of one core: the first 100 ms after the last call, then the ${shapes.config.idleMs} ms after that (median over the fresh no-op processes, and their highest). "this process" is the one running the in-process shapes, measured right after the last caller-work round: it holds every contender's worker, the floors' included. The first 100 ms include V8 finishing its own background work (compilation, GC), synckit's too.`,
+    table: grid(['after', 'machine', 'first 100 ms', `next ${shapes.config.idleMs} ms (median)`, 'highest', 'target <1% of a core'], idleRows, markdown, 2),
+  });
+  return out;
+}
+
+/** The verdicts against issue 13's targets, one line each (quiet run unless said). */
+export function shapesTargets(shapes) {
+  const q = shapes.quiet;
+  const lines = [];
+  const line = (label, v) => lines.push(`- ${label}: ${v.verdict}${v.ratio !== '-' ? ` (syncbridge/synckit ${v.ratio})` : ''}`);
+  line(
+    'Fresh process, no-op ≥8x faster than synckit',
+    versus(
+      sbOf(q.fresh, (r) => r.workload === 'noop'),
+      skOf(q.fresh, (r) => r.workload === 'noop'),
+      8,
+    ),
+  );
+  line(
+    'Fresh process, ~1 KB echo ≥6x faster',
+    versus(
+      sbOf(q.fresh, (r) => r.workload === 'echo ~1 KB object'),
+      skOf(q.fresh, (r) => r.workload === 'echo ~1 KB object'),
+      6,
+    ),
+  );
+  for (const g of [100, 1000]) {
+    const sb = sbOf(q.gaps, (r) => r.gapUs === g);
+    line(
+      `${gapLabel(g)} of caller work, ≥3x faster (CPU ${us(sb?.cpuPerCallUs)} µs/call beyond the work, worker ${us(sb?.otherThreadsCpuUs)})`,
+      versus(
+        sb,
+        skOf(q.gaps, (r) => r.gapUs === g),
+        3,
+      ),
+    );
+  }
+  line(
+    '1 MiB copied ≥3x faster',
+    versus(
+      sbOf(q.payloads, (r) => r.workload === 'echo 1 MiB bytes, copied'),
+      skOf(q.payloads, (r) => r.workload === 'echo 1 MiB bytes, copied'),
+      3,
+    ),
+  );
+  line(
+    '64 MiB copied ≥2x faster',
+    versus(
+      sbOf(q.payloads, (r) => r.workload === 'echo 64 MiB bytes, copied'),
+      skOf(q.payloads, (r) => r.workload === 'echo 64 MiB bytes, copied'),
+      2,
+    ),
+  );
+  const slower = [];
+  let compared = 0;
+  for (const [cond, p] of [
+    ['quiet', shapes.quiet],
+    ['hog', shapes.hog],
+  ]) {
+    if (!p) continue;
+    const all = [
+      ...p.fresh.map((r) => ({ ...r, key: `fresh ${r.workload}` })),
+      ...p.gaps.map((r) => ({ ...r, key: `work ${gapLabel(r.gapUs)}` })),
+      ...p.payloads.map((r) => ({ ...r, key: r.workload })),
+    ];
+    for (const key of [...new Set(all.map((r) => r.key))]) {
+      const v = versus(
+        find(all, (r) => r.key === key && r.contender === 'syncbridge'),
+        find(all, (r) => r.key === key && r.contender === 'synckit'),
+        1,
+      );
+      if (v.met === undefined) continue;
+      compared++;
+      if (!v.met) slower.push(`${key} (${cond}, ${v.verdict.replace('not met: ', '')})`);
+    }
+  }
+  lines.push(
+    `- Never slower than synckit, any shape, quiet or beside the hog: ${slower.length ? `not met in ${slower.length} of ${compared}: ${slower.join('; ')}` : `met in all ${compared}`}`,
+  );
+  const b2b = sbOf(q.gaps, (r) => r.gapUs === 0);
+  const spin = find(q.gaps, (r) => r.gapUs === 0 && r.contender === 'floor (spin)');
+  const park = find(q.gaps, (r) => r.gapUs === 0 && r.contender === 'floor (park)');
+  if (b2b && !b2b.error)
+    lines.push(
+      `- Steady back-to-back no-op ≤1 µs: ${us(b2b.median)} µs — ${b2b.median <= 1 ? 'met' : `not met (${(b2b.median / 1).toFixed(1)}x the target)`}; spin floor ${us(spin?.median)} µs, park floor ${us(park?.median)} µs, same run`,
+    );
+  const h = shapes.hog;
+  if (h) {
+    const worse = [];
+    for (const g of [0, 10, 100, 1000]) {
+      const sb = sbOf(h.gaps, (r) => r.gapUs === g);
+      const po = find(h.gaps, (r) => r.gapUs === g && r.contender === 'syncbridge (park only)');
+      if (sb && po && !sb.error && !po.error && sb.median > po.median * 1.05) worse.push(`${gapLabel(g)}: ${us(sb.median)} against ${us(po.median)} µs`);
+    }
+    lines.push(
+      `- Beside the hog, no-op never slower than the park-only design (within 5%): ${worse.length ? `not met at ${worse.join('; ')}` : 'met at every gap'}`,
+    );
+  }
+  const idle = find(q.fresh, (r) => r.workload === 'noop' && r.contender === 'syncbridge');
+  if (idle?.idleCpuPct !== undefined)
+    lines.push(
+      `- Idle CPU after the calls stop <1% of a core: ${pct(idle.idleCpuPct)} (highest ${pct(idle.idleCpuPctMax)}; first 100 ms ${pct(idle.tailCpuPct)}) — ${idle.idleCpuPct < 1 ? 'met' : 'not met'}`,
+    );
+  return lines;
+}
+
+/** docs/benchmarks.md's shapes section (its lines), between markers so it can be replaced alone. */
+export function shapesMarkdown(shapes, machine) {
+  const md = [SHAPES_START, '## Shapes users have (issue 13)', ''];
+  const q = shapes.quiet.loadavg;
+  const h = shapes.hog?.loadavg;
+  md.push(
+    `Run ${machine.date} on ${machine.cpu} x ${machine.cpuCount} (${machine.runtime}); load average (1, 5, 15 min) ${q.start.join(' ')} at the start of the quiet pass, ${q.end.join(' ')} at its end${h ? `, ${h.end.join(' ')} at the end of the hog pass (\`node -e 'for(;;){}'\` on each of the ${shapes.cpuCount} cores)` : ''}. ${shapes.config.budgetMs} ms per contender per in-process shape (\`--time\`). syncbridge against synckit alternating, in this process or in fresh ones; ratios are syncbridge ÷ synckit medians of the same run (below 1: syncbridge faster). Part of \`npm run bench\`; alone: \`node bench/run.mjs --workloads=shapes\` (add \`--write\` to replace this section and the plot's upper panels). Contenders are adapters in bench/lib/shape-contenders.mjs (one line adds one, e.g. syncbridge's process strategy).`,
+    '',
+    '### Against the targets',
+    '',
+    ...shapesTargets(shapes),
+    '',
+  );
+  for (const t of shapesTables(shapes, true)) md.push(`### ${t.title}`, '', t.text, '', t.table, '');
+  md.push('![Median latency against the caller work between calls and against payload size](benchmarks.svg)', '', SHAPES_END);
+  return md;
+}
+
+export const SHAPES_START = '<!-- shapes (issue 13): generated by bench/run.mjs, replaced as a whole -->';
+export const SHAPES_END = '<!-- end of shapes -->';
+
+/** Puts the shapes section into an existing docs/benchmarks.md (replacing the old one, else before "## Cold start"). */
+export function spliceShapes(md, section) {
+  const text = section.join('\n');
+  const a = md.indexOf(SHAPES_START);
+  const b = md.indexOf(SHAPES_END);
+  if (a >= 0 && b > a) return md.slice(0, a) + text + md.slice(b + SHAPES_END.length);
+  const at = md.indexOf('\n## Cold start and idle CPU');
+  return at >= 0 ? `${md.slice(0, at + 1)}${text}\n\n${md.slice(at + 1)}` : `${md.trimEnd()}\n\n${text}\n`;
+}
+
+/** A log-y line chart on categorical x, as SVG elements placed at (ox, oy). */
+function panel({ ox, oy, W, H, title, xTicks, xLabel, series }) {
+  const L = 70,
+    R = 230,
+    T = 36,
+    B = 50;
+  const ys = series.flatMap((s) => s.points.filter((p) => p.y > 0).map((p) => Math.log10(p.y)));
+  const [y0, y1] = [Math.floor(Math.min(...ys, 0)), Math.ceil(Math.max(...ys, 1))];
+  const px = (i) => ox + L + ((i + 0.5) / xTicks.length) * (W - L - R);
+  const py = (y) => oy + H - B - ((y - y0) / (y1 - y0 || 1)) * (H - T - B);
+  const parts = [`<text x="${ox + L}" y="${oy + 22}" font-size="15">${title}</text>`];
+  for (let y = y0; y <= y1; y++) {
+    parts.push(`<line x1="${ox + L}" x2="${ox + W - R}" y1="${py(y)}" y2="${py(y)}" stroke="#ddd"/>`);
+    const label = y >= 6 ? `${10 ** (y - 6)} s` : y >= 3 ? `${10 ** (y - 3)} ms` : `${10 ** y} µs`;
+    parts.push(`<text x="${ox + L - 8}" y="${py(y) + 4}" text-anchor="end">${label}</text>`);
+  }
+  xTicks.forEach((t, i) => {
+    parts.push(`<line x1="${px(i)}" x2="${px(i)}" y1="${oy + T}" y2="${oy + H - B}" stroke="#eee"/>`);
+    parts.push(`<text x="${px(i)}" y="${oy + H - B + 18}" text-anchor="middle">${t}</text>`);
+  });
+  parts.push(`<text x="${ox + (L + W - R) / 2}" y="${oy + H - 10}" text-anchor="middle">${xLabel}</text>`);
+  series.forEach((s, k) => {
+    const pts = s.points.filter((p) => p.y > 0);
+    const dash = s.dash ? ` stroke-dasharray="${s.dash}"` : '';
+    const d = pts.map((p, j) => `${j ? 'L' : 'M'}${px(p.i).toFixed(1)},${py(Math.log10(p.y)).toFixed(1)}`).join(' ');
+    if (pts.length > 1) parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="${s.width ?? 1.5}"${dash}/>`);
+    for (const p of pts) parts.push(`<circle cx="${px(p.i).toFixed(1)}" cy="${py(Math.log10(p.y)).toFixed(1)}" r="3" fill="${s.color}"/>`);
+    const ly = oy + T + 6 + k * 18;
+    parts.push(`<line x1="${ox + W - R + 12}" x2="${ox + W - R + 36}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="3"${dash}/>`);
+    parts.push(`<text x="${ox + W - R + 42}" y="${ly + 4}">${s.name}</text>`);
+  });
+  return parts;
+}
+
+/** The shapes plot: median latency against the caller's work between calls, and against payload size. */
+export function shapesSvgParts(shapes, oy = 0, W = 860) {
+  const colorOf = { syncbridge: COLORS[0], synckit: COLORS[1], 'floor (spin)': COLORS[7], 'floor (park)': COLORS[8], 'syncbridge (park only)': COLORS[4] };
+  const gaps = [0, 10, 100, 1000];
+  const gapSeries = [];
+  const paySeries = [];
+  const payIds = [
+    ['echo ~1 KB object', 'echo ~1 KB object'],
+    ['echo 64 KiB string', 'echo 64 KiB string'],
+    ['echo 1 MiB bytes, copied', 'echo 1 MiB bytes, transferred'],
+    ['echo 64 MiB bytes, copied', 'echo 64 MiB bytes, transferred'],
+  ];
+  for (const [cond, p, dash] of [
+    ['', shapes.quiet, undefined],
+    [', hog', shapes.hog, '5,4'],
+  ]) {
+    if (!p) continue;
+    for (const name of ['syncbridge', 'synckit', 'syncbridge (park only)', 'floor (park)', 'floor (spin)']) {
+      const points = gaps.map((g, i) => ({ i, y: find(p.gaps, (r) => r.gapUs === g && r.contender === name && !r.error)?.median ?? 0 }));
+      if (points.some((x) => x.y > 0)) gapSeries.push({ name: `${name}${cond}`, color: colorOf[name], dash, width: name === 'syncbridge' ? 3 : 1.5, points });
+    }
+    for (const [name, k] of [
+      ['syncbridge', 0],
+      ['synckit', 0],
+      ['syncbridge', 1],
+    ]) {
+      const points = payIds.map((ids, i) => ({ i, y: find(p.payloads, (r) => r.workload === ids[k] && r.contender === name && !r.error)?.median ?? 0 }));
+      if (k === 1) points[0].y = points[1].y = 0; // 1 KB and the string are not transferred
+      if (points.some((x) => x.y > 0))
+        paySeries.push({
+          name: `${name}${k ? ', transferred' : ''}${cond}`,
+          color: k ? COLORS[2] : colorOf[name],
+          dash,
+          width: name === 'syncbridge' ? 3 : 1.5,
+          points,
+        });
+    }
+  }
+  const H = 440;
+  return {
+    height: 2 * H,
+    parts: [
+      ...panel({
+        ox: 0,
+        oy,
+        W,
+        H,
+        title: "No-op median latency vs the caller's work before each call (log y)",
+        xTicks: gaps.map((g) => (g === 0 ? '0' : g >= 1000 ? `${g / 1000} ms` : `${g} µs`)),
+        xLabel: 'busy loop on the calling thread before each call (dashed: beside a CPU hog on every core)',
+        series: gapSeries,
+      }),
+      ...panel({
+        ox: 0,
+        oy: oy + H,
+        W,
+        H,
+        title: 'Echo median latency vs payload size (log y)',
+        xTicks: ['~1 KB object', '64 KiB string', '1 MiB bytes', '64 MiB bytes'],
+        xLabel: 'payload, echoed (sent and returned); copied unless "transferred" (dashed: beside a CPU hog)',
+        series: paySeries,
+      }),
+    ],
+  };
+}
+
+/** docs/benchmarks.svg: the shapes panels above, the latency table's plot (all peers) below. */
+export function composeSvg(shapes, latencySvg) {
+  const W = 860;
+  const top = shapes ? shapesSvgParts(shapes, 0, W) : { height: 0, parts: [] };
+  const inner = latencySvg ? latencySvg.replace(/^<svg [^>]*>/, '').replace(/<\/svg>\s*$/, '') : '';
+  const lowerH = latencySvg ? 520 : 0;
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${top.height + lowerH}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${W}" height="${top.height + lowerH}" fill="white"/>`,
+    ...top.parts,
+    ...(latencySvg ? [`<!-- latency table plot -->`, `<g transform="translate(0,${top.height})">`, inner, '</g>', '<!-- end latency table plot -->'] : []),
+    '</svg>',
+  ].join('\n');
+}
+
+/** The latency table's plot out of an existing docs/benchmarks.svg (composed or not), for a shapes-only write. */
+export function latencySvgOf(svgText) {
+  const a = svgText.indexOf('<!-- latency table plot -->');
+  if (a >= 0) {
+    const body = svgText.slice(svgText.indexOf('>', svgText.indexOf('<g transform', a)) + 1, svgText.indexOf('</g>\n<!-- end latency table plot -->'));
+    return `<svg xmlns="http://www.w3.org/2000/svg" width="860" height="520">${body}</svg>`;
+  }
+  return svgText.includes('vs payload size (log-log)') ? svgText.trim() : undefined;
+}
+
+/** Writes the shapes section into docs/benchmarks.md and the plot's upper panels, leaving the rest as it is. */
+export function writeShapesDocs(shapes, machine, mdUrl, svgUrl) {
+  writeFileSync(mdUrl, spliceShapes(readFileSync(mdUrl, 'utf8'), shapesMarkdown(shapes, machine)));
+  let old;
+  try {
+    old = latencySvgOf(readFileSync(svgUrl, 'utf8'));
+  } catch {}
+  writeFileSync(svgUrl, `${composeSvg(shapes, old)}\n`);
 }
