@@ -51,6 +51,7 @@ const ALL_PEERS = [
   'floor (spin)',
   'floor (park)',
   'syncbridge',
+  'syncbridge (process)',
   'syncbridge (park only)',
   'synckit',
   'make-synchronized',
@@ -379,7 +380,7 @@ if (!write) {
 }
 
 // --write: the full set, then docs/benchmarks.md and docs/benchmarks.svg.
-const probePeers = ['plain await', 'syncbridge', 'synckit', 'make-synchronized', 'make-synchronous', 'sync-rpc']; // deasync: no worker to start, nothing idle
+const probePeers = ['plain await', 'syncbridge', 'syncbridge (process)', 'synckit', 'make-synchronized', 'make-synchronous', 'sync-rpc']; // deasync: no worker to start, nothing idle
 log('bench: cold start and idle CPU (fresh processes) ...');
 const probes = probeSection(probePeers, 5);
 log('bench: calling threads ...');

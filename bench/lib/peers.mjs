@@ -78,6 +78,23 @@ export const PEERS = {
       };
     },
   },
+  'syncbridge (process)': {
+    note: "syncbridge's process strategy: syncify(url, { strategy: 'process' }), a child process over a socket",
+    async load() {
+      const lib = await loadSyncbridge();
+      const mod = lib.syncify(workloadUrl, { strategy: 'process' });
+      const modT = lib.syncify(here('../fixtures/workload-transfer.mjs'), { strategy: 'process' });
+      return {
+        version: versionOf('../../package.json'),
+        make(w) {
+          if (!w.transfer) return echoCall(mod[w.fn], w);
+          let bytes = w.arg.slice();
+          return () => (bytes = modT.echo(lib.transfer(bytes, [bytes.buffer])));
+        },
+        close: () => lib.close(),
+      };
+    },
+  },
   'syncbridge (park only)': {
     note: 'syncbridge with spinning off (SYNCBRIDGE_SPIN_MICROS=0): the park-only design, same code',
     async load() {

@@ -3,8 +3,7 @@
 // run that workload, and an optional `close()`. Imported by the section (bench/lib/shapes.mjs) and by its
 // fresh child processes (bench/lib/shapes-child.mjs), which find a contender by name.
 //
-// A new contender is one line in CONTENDERS. syncbridge's child-process strategy, once syncify() takes it:
-//   syncbridgeWith('syncbridge (process)', { strategy: 'process' }, { compared: true }),
+// A new contender is one line in CONTENDERS.
 import { PEERS, distUrl } from './peers.mjs';
 
 const fixture = (path) => new URL(`../fixtures/${path}`, import.meta.url);
@@ -50,6 +49,8 @@ export const CONTENDERS = [
       return { ...loaded, make: (w) => (w.transfer ? synckitNoTransfer : loaded.make(w)) };
     },
   },
+  // The process strategy (issue 12) in every shape, beside the worker thread.
+  syncbridgeWith('syncbridge (process)', { strategy: 'process' }),
   // Floors and the park-only design: no-op only, in the same process (the caller-work shapes).
   peer('floor (spin)', { floor: true }),
   peer('floor (park)', { floor: true }),

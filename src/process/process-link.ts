@@ -244,6 +244,9 @@ class ProcessLink implements Link {
 
   receive(until: number): Incoming | typeof ENDED | undefined {
     const entered = performance.now();
+    // Spin while the answer may be near: at first, and again whenever bytes arrive (a large message comes in
+    // socket-buffer-sized pieces, each one a moment after the last).
+    let lastProgress = entered;
     const spinMs = (defaults.callerSpinMicros + defaults.wakeSpinMicros) / 1000;
     for (;;) {
       const frame = this.#reader.next();
@@ -253,13 +256,16 @@ class ProcessLink implements Link {
         continue;
       }
       if (this.#closed) return ENDED;
-      if (this.#readAvailable() || this.#closed) continue;
+      if (this.#readAvailable()) {
+        lastProgress = performance.now();
+        continue;
+      }
+      if (this.#closed) continue;
       const now = performance.now();
       if (now >= until) return undefined;
-      const waited = now - entered;
-      if (waited < spinMs) continue;
+      if (now - lastProgress < spinMs) continue;
       // Sleep in slices that grow with the wait: at most 5% added to a long call, from 50 µs to 2 ms.
-      Atomics.wait(pause, 0, 0, Math.min(until - now, Math.max(0.05, Math.min(2, waited * 0.05))));
+      Atomics.wait(pause, 0, 0, Math.min(until - now, Math.max(0.05, Math.min(2, (now - entered) * 0.05))));
     }
   }
 

@@ -37,10 +37,23 @@ export function frameOf(kind: FrameKind, payload: Uint8Array): Uint8Array[] {
   return [header(kind, payload.length), payload];
 }
 
+/** Up to this size a frame is one buffer (one write(2), not a writev of two); larger ones are not copied again. */
+const JOIN_BELOW = 64 * 1024;
+
 /** A message as a frame: JSON text when the sender vetted it as plain data, v8 serialization otherwise. */
 export function messageFrame(message: unknown, json: boolean): Uint8Array[] {
-  if (json) return frameOf(FrameKind.JSON, Buffer.from(JSON.stringify(message)));
-  return frameOf(FrameKind.V8, v8.serialize(message));
+  if (json) {
+    const text = JSON.stringify(message);
+    const size = Buffer.byteLength(text);
+    const frame = Buffer.allocUnsafe(FRAME_HEADER + size);
+    frame.writeUInt32LE(size + 1, 0);
+    frame[4] = FrameKind.JSON;
+    frame.write(text, FRAME_HEADER);
+    return [frame];
+  }
+  const bytes = v8.serialize(message);
+  if (bytes.length >= JOIN_BELOW) return frameOf(FrameKind.V8, bytes);
+  return [Buffer.concat([header(FrameKind.V8, bytes.length), bytes])];
 }
 
 export function decodeMessage(kind: FrameKind, payload: Buffer): unknown {

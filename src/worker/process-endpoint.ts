@@ -38,17 +38,40 @@ function hideEvalBuiltins(): void {
   }
 }
 
+function socketOrNothing(): net.Socket | undefined {
+  try {
+    return new net.Socket({ fd: CHANNEL_FD, readable: true, writable: true });
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_ACCESS_DENIED') return undefined;
+    throw error;
+  }
+}
+
 export function serveProcess(): void {
   hideEvalBuiltins();
   // Once more after our bootstrap returns: Node's -e then puts back the `module` it found (the built-in one).
   queueMicrotask(hideEvalBuiltins);
-  const write = (buffers: Uint8Array[]): void => {
+  // Node: one socket both ways. Its writes go out at once while the socket has room (libuv tries a write
+  // before it queues one), and a large message drains through the event loop instead of a blocking loop here.
+  // Bun's net.Socket never reads an inherited descriptor, and Node 26's permission model may forbid one:
+  // there fs.read and synchronous writes.
+  // Node 26's permission model counts a socket on an inherited descriptor as network access (--allow-net):
+  // the descriptor is read with fs.read there too.
+  const socket = detectRuntime().name === 'bun' ? undefined : socketOrNothing();
+  const writeNow = (buffers: Uint8Array[]): void => {
     try {
       writeAllSync(CHANNEL_FD, buffers);
     } catch {
       // The caller is gone (EPIPE): nobody reads this any more, and the socket's end will stop us.
     }
   };
+  const write = socket
+    ? (buffers: Uint8Array[]): void => {
+        socket.cork();
+        for (const buffer of buffers) socket.write(buffer);
+        socket.uncork();
+      }
+    : writeNow;
   // Everything written to stdout/stderr goes to the caller as frames, between calls too: the caller writes it
   // through its own process.stdout, where a test runner that captures output sees it.
   patchOutput((fd, bytes) => write(frameOf(fd === 2 ? FrameKind.STDERR : FrameKind.STDOUT, bytes)));
@@ -77,7 +100,8 @@ export function serveProcess(): void {
   process.on('exit', (code) => {
     const payload = Buffer.alloc(4);
     payload.writeInt32LE(code ?? 0, 0);
-    write(frameOf(FrameKind.EXIT, payload));
+    // The event loop is over: only a synchronous write can still leave.
+    writeNow(frameOf(FrameKind.EXIT, payload));
   });
 
   const reader = new FrameReader();
@@ -103,8 +127,9 @@ export function serveProcess(): void {
   // The caller ended (its end of the socket closed): so do we, at once, whatever our event loop still holds.
   const callerGone = () => process.exit(0);
 
-  if (detectRuntime().name === 'bun') {
-    // Bun's net.Socket on an inherited descriptor never reads; fs.read does (a thread-pool read, fd 3 is blocking here).
+  if (!socket) {
+    // Bun's net.Socket on an inherited descriptor never reads, Node 26's may be forbidden; fs.read works (a
+    // thread-pool read: fd 3 is blocking here).
     const buffer = Buffer.allocUnsafe(64 * 1024);
     const readMore = () => {
       fs.read(CHANNEL_FD, buffer, 0, buffer.length, null, (error, count) => {
@@ -115,7 +140,6 @@ export function serveProcess(): void {
     };
     readMore();
   } else {
-    const socket = new net.Socket({ fd: CHANNEL_FD, readable: true, writable: false });
     socket.on('data', onBytes);
     socket.on('end', callerGone);
     socket.on('error', callerGone);
