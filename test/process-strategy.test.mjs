@@ -119,3 +119,15 @@ test('a script that made calls exits promptly without close(), and its worker pr
   }
   assert.equal(alive, false, `worker process ${child} outlived its caller`);
 });
+
+test("the worker process gets the caller's flags, but not its inspector, tests or eval (--expose-gc yes, --inspect no)", () => {
+  const result = runScript(
+    `import { syncify } from '${library}';
+    const m = syncify(${JSON.stringify(url.href)}, { strategy: 'process' });
+    console.log(m.surroundings().gc);`,
+    { args: ['--expose-gc', '--inspect=0'] },
+  );
+  assert.equal(result.status, 0, result.stderr);
+  assert.equal(result.stdout.trim(), 'function');
+  assert.equal(result.stderr.match(/Debugger listening/g)?.length, 1, result.stderr);
+});

@@ -154,7 +154,13 @@ class ProcessLink implements Link {
       child = spawn(process.execPath, args, {
         stdio: ['ignore', 'inherit', 'inherit', 'pipe'],
         // The strategy variable is the caller's: the worker process's own sync calls (a preload's) choose for themselves.
-        env: { ...(options.env ?? process.env), [IN_WORKER_PROCESS]: '1', [envVars.strategy]: undefined },
+        env: {
+          ...(options.env ?? process.env),
+          [IN_WORKER_PROCESS]: '1',
+          [envVars.strategy]: undefined,
+          // The worker's spin budget (process-endpoint.ts), as a thread gets it in its workerData.
+          [envVars.spinMicros]: String(defaults.workerSpinMicros),
+        },
         ...(options.cwd !== undefined && { cwd: options.cwd }),
         windowsHide: true,
       });

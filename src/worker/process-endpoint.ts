@@ -93,7 +93,13 @@ export function serveProcess(): void {
       detach(transferList);
     },
     post: (event) => write(messageFrame(event, false)),
-    inFlight: () => {},
+    inFlight: (count) => {
+      // The last answer is out: stay awake a moment for the next request (below).
+      if (count === 0 && spinMicros > 0 && !spinQueued) {
+        spinQueued = true;
+        setImmediate(spinForNext);
+      }
+    },
     callbacksBusy: () => {},
   });
 
@@ -105,6 +111,38 @@ export function serveProcess(): void {
   });
 
   const reader = new FrameReader();
+  /**
+   * After an answer, read the socket in a short spin (the caller's spin budget, which it sets in our
+   * environment): a process woken from epoll takes tens of µs, a spinning one answers the next request of
+   * back-to-back calls at once. From setImmediate, so that a request found here is served on a fresh stack.
+   */
+  // Only on the socket's non-blocking descriptor: the fs.read path's is blocking, and its reads are in flight.
+  const spinMicros = socket ? Number(process.env.SYNCBRIDGE_SPIN_MICROS) || 0 : 0;
+  const spinBuffer = Buffer.allocUnsafe(64 * 1024);
+  let spinQueued = false;
+  const spinForNext = () => {
+    spinQueued = false;
+    const until = performance.now() + spinMicros / 1000;
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0; // an empty read throws EAGAIN: without a stack, cheaply
+    try {
+      while (performance.now() < until) {
+        let count: number;
+        try {
+          count = fs.readSync(CHANNEL_FD, spinBuffer, 0, spinBuffer.length, null);
+        } catch (error) {
+          if ((error as { code?: unknown }).code === 'EAGAIN') continue;
+          return;
+        }
+        if (count === 0) return callerGone();
+        Error.stackTraceLimit = limit;
+        onBytes(spinBuffer.subarray(0, count));
+        return;
+      }
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  };
   const onBytes = (chunk: Uint8Array) => {
     reader.push(chunk);
     for (let frame = reader.next(); frame; frame = reader.next()) {
