@@ -100,8 +100,12 @@ export const defaults = {
   timeout: Infinity,
   /** While a call blocks with no timeout, say so on stderr this often. 0 turns the reports off. */
   warnAfter: 10_000,
-  /** Shared-memory areas. Payloads that do not fit travel through a MessagePort, transferred, not cloned. */
-  layout: { requestBytes: 64 * 1024, responseBytes: 64 * 1024, outputBytes: 64 * 1024 },
+  /**
+   * Shared-memory areas. Payloads that do not fit travel through a MessagePort, transferred, not cloned;
+   * big binary data is copied into a growable payload area per direction instead, up to payloadMaxBytes
+   * (address space reserved per worker and direction; memory is committed only as an area grows, and kept).
+   */
+  layout: { requestBytes: 64 * 1024, responseBytes: 64 * 1024, outputBytes: 64 * 1024, payloadMaxBytes: 1024 * 1024 * 1024 },
   /**
    * Spin budgets. Waking a parked thread costs tens of µs on these VMs; a spinning one answers in <1 µs.
    * Spins are short and bounded, then both sides park, so an idle bridge uses no CPU.

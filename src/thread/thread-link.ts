@@ -13,6 +13,7 @@ import { ErrorCodes, libraryError } from '../errors.js';
 import { ENDED, type Incoming, type Link, type Outgoing } from '../session/link.js';
 import { drainOutput } from '../wire/output.js';
 import {
+  allocatePayloadAreas,
   allocateShared,
   type Event,
   readMessage,
@@ -80,7 +81,8 @@ class ThreadLink implements Link {
     this.#options = options;
     const layout = defaults.layout;
     this.#buffer = allocateShared(layout);
-    this.#views = viewsOf(this.#buffer, layout);
+    const payloads = allocatePayloadAreas(layout);
+    this.#views = viewsOf(this.#buffer, layout, payloads);
     const { port1, port2 } = new MessageChannel();
     const watch = new MessageChannel();
     const events = new MessageChannel();
@@ -90,6 +92,7 @@ class ThreadLink implements Link {
       events: events.port2,
       watchPort: watch.port2,
       layout,
+      payloads,
       spinMicros: defaults.workerSpinMicros,
       wakeSpinMicros: defaults.wakeSpinMicros,
     };
@@ -160,7 +163,7 @@ class ThreadLink implements Link {
   send(message: Request, { json, sizeHint, transferList }: Outgoing): void {
     const { words } = this.#views;
     if (Atomics.load(words, Word.REQUEST_ACK) !== this.#lastSent) this.#awaitRequestRead();
-    const length = writeMessage(message, json, this.#views.request, this.#port, transferList, sizeHint);
+    const length = writeMessage(message, json, this.#views.request, this.#port, transferList, sizeHint, this.#views.requestPayloads);
     const seq = message[0];
     this.#lastSent = seq;
     Atomics.store(words, Word.REQUEST_LENGTH, length);
@@ -236,7 +239,7 @@ class ThreadLink implements Link {
     if (inArea === Atomics.load(words, Word.RESPONSE_ACK)) return undefined;
     let response: Response;
     try {
-      response = readMessage(Atomics.load(words, Word.RESPONSE_LENGTH), this.#views.response, this.#port) as Response;
+      response = readMessage(Atomics.load(words, Word.RESPONSE_LENGTH), this.#views.response, this.#port, this.#views.responsePayloads) as Response;
     } catch (error) {
       // E.g. a structure the worker's (larger) stack could serialize, but this thread cannot rebuild.
       response = [

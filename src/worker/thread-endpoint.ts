@@ -11,6 +11,7 @@ import {
   type Event,
   type Layout,
   type LibraryFailure,
+  type PayloadAreas,
   readMessage,
   type Request,
   type Response,
@@ -32,6 +33,8 @@ export interface ThreadWorkerData {
   /** Never used here: it only has to live exactly as long as this thread (see watchdog.ts). */
   watchPort: MessagePort;
   layout: Layout;
+  /** The growable payload areas (protocol.ts), where the runtime has growable SharedArrayBuffers. */
+  payloads: PayloadAreas | undefined;
   spinMicros: number;
   wakeSpinMicros: number;
 }
@@ -41,9 +44,9 @@ const YIELD_EVERY_MS = 10;
 
 export function serveThread(): void {
   // Kept in this closure for the thread's lifetime, watchPort included (watchdog.ts relies on that).
-  const { buffer, port, events, watchPort, layout, spinMicros, wakeSpinMicros } = workerData as ThreadWorkerData;
+  const { buffer, port, events, watchPort, layout, payloads, spinMicros, wakeSpinMicros } = workerData as ThreadWorkerData;
   void watchPort;
-  const views = viewsOf(buffer, layout);
+  const views = viewsOf(buffer, layout, payloads);
   const { words } = views;
 
   /** True if the caller was parked and had to be woken. */
@@ -81,7 +84,7 @@ export function serveThread(): void {
     }
     let length: number;
     try {
-      length = writeMessage(message, json, views.response, port, transferList, sizeHint);
+      length = writeMessage(message, json, views.response, port, transferList, sizeHint, views.responsePayloads);
     } catch (error) {
       // classify() vets values first; this catches what it cannot foresee (e.g. a getter that throws late).
       const failure: LibraryFailure = {
@@ -105,7 +108,7 @@ export function serveThread(): void {
     handled = Atomics.load(words, Word.REQUEST_SEQ);
     let request: Request;
     try {
-      request = readMessage(Atomics.load(words, Word.REQUEST_LENGTH), views.request, port) as Request;
+      request = readMessage(Atomics.load(words, Word.REQUEST_LENGTH), views.request, port, views.requestPayloads) as Request;
     } catch (error) {
       // E.g. a transfer list with an ArrayBuffer that had already been transferred: the caller's postMessage
       // took it, but it cannot be rebuilt here. The caller waits for this seq: fail that call, not the worker.
