@@ -12,18 +12,22 @@
  *   through the next one answers in ~1 µs instead of a 20–40 µs wake-up; after a gap over the cap it
  *   parks after the base budget. So the cost is stated: up to one gap of spinning per call, never more
  *   than the cap after the last call.
- * - No back-off for a spin that simply missed (a cold start's slow first calls, a long call): an earlier
- *   design skipped the next 1, 3 … 63 spins after each miss, and a fresh process's first thousands of calls
- *   parked. Spinning backs off only when it cannot pay: when the machine is oversubscribed. A spinning
+ * - No back-off for a spin that simply missed while the other side was awake (a cold start's slow first
+ *   calls, a long call): an earlier design skipped the next 1, 3 … 63 spins after each miss, and a fresh
+ *   process's first thousands of calls parked. A spin after waking the other side still backs off after a
+ *   miss (skipping the next 1, 3 … 63 such spins): there the woken thread may need the core this one spins on. Spinning backs off only when it cannot pay: when the machine is oversubscribed. A spinning
  *   thread that finds its own loop interrupted for longer than PREEMPTED_MS was descheduled (every core
  *   busy), so was one that woke the other side and, after its whole spin, sees that the other has not even
- *   started to run (noteBusy); so is one whose run-queue delay per time slice is long, is on a busy machine: for CONTENDED_MS after
- *   that it spins only the base budget, backing off exponentially after misses (1, 3 … 63 waits), and not
- *   at all after waking the other side, whose thread needs the core: then both sides behave as the
- *   park-only design, the floor on a busy machine. With one core, it never spins.
+ *   started to run (noteBusy); so is one whose run-queue delay per time slice is long. On a busy machine
+ *   (for CONTENDED_MS after the evidence, longer while it recurs) it behaves as the earlier design did, which
+ *   held the park-only floor beside a CPU hog: the fixed budget, skipping the next 1, 3 … 63 waits after each
+ *   miss, nothing learned. With one core, it never spins.
+ * - A spin through a learned gap is dropped for LEARN_QUIET_MS after any busy evidence, and after any spin
+ *   of its own that was interrupted for over ROUGH_MS (`roughest`): a spinning thread that is descheduled is
+ *   not woken by the other side's notify, and on a loaded machine it answered later than a parked one.
  */
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 
 // Atomics.pause (newer V8) tells the CPU this is a spin-wait: cheaper for a sibling hyper-thread.
 const pause: () => void = typeof (Atomics as { pause?: () => void }).pause === 'function' ? (Atomics as unknown as { pause: () => void }).pause : () => {};
@@ -41,6 +45,14 @@ const PREEMPTED_MS = 0.5;
  */
 const CONTENDED_MS = 25;
 const MAX_STREAK = 6;
+/**
+ * Staying awake through a learned gap (up to the cap) is riskier than a short spin: a spinning thread that is
+ * descheduled is not woken by the other side's notify, it waits for its next turn (milliseconds on a busy
+ * machine). So the learned budget needs this long without any evidence of a busy machine.
+ */
+const LEARN_QUIET_MS = 1000;
+/** A spin through a learned gap interrupted for longer than this (ms) is not worth repeating for a while. */
+const ROUGH_MS = 0.1;
 /** After a missed spin, the run-queue delay is looked at no more often than this. */
 const PROBE_MS = 20;
 /** A thread that waits this long on average for a core each time it is scheduled is on an oversubscribed machine. */
@@ -50,6 +62,34 @@ const MISSES_WITHOUT_PROBE = 4;
 const MAX_BACKOFF_SHIFT = 6;
 /** Recent gaps remembered; the budget follows the second longest of them (one outlier does not count). */
 const GAPS = 8;
+/**
+ * Spins through learned gaps only while the 1-minute load average is under the core count plus this: a
+ * caller working through its gaps and a worker spinning through them count 2 themselves; more means other
+ * processes want these cores, and measured here (load 4–7 on 2 cores from other work) a spinning worker then
+ * answered a 1 ms gap in 70–110 µs against 35–50 µs parked. Looked at every LOAD_EVERY_MS.
+ */
+const LOAD_MARGIN = 0.5;
+const LOAD_EVERY_MS = 500;
+const cores = (() => {
+  try {
+    return availableParallelism();
+  } catch {
+    return 1;
+  }
+})();
+let loadCheckedAt = Number.NEGATIVE_INFINITY;
+let loadLow = false;
+function machineQuiet(now: number): boolean {
+  if (now - loadCheckedAt > LOAD_EVERY_MS) {
+    loadCheckedAt = now;
+    try {
+      loadLow = (loadavg()[0] ?? Infinity) < cores + LOAD_MARGIN;
+    } catch {
+      loadLow = false;
+    }
+  }
+  return loadLow;
+}
 const oneCore = (() => {
   try {
     return availableParallelism() <= 1;
@@ -76,6 +116,7 @@ export class AdaptiveSpin {
   readonly #wake: number;
   readonly #cap: number;
   #contendedUntil = 0;
+  #lastBusy = Number.NEGATIVE_INFINITY;
   #streak = 0;
   #skip = 0;
   #failures = 0;
@@ -86,6 +127,10 @@ export class AdaptiveSpin {
   readonly #gaps = new Float64Array(GAPS);
   #gapCount = 0;
   #learned = 0;
+  /** Whether the spin being made follows a wake-up of the other side (budget's `wokeOther`). */
+  #woke = false;
+  /** The longest interruption of the last spin, in ms. */
+  roughest = 0;
 
   /**
    * @param budgetMicros how long to spin when the other side is awake (0: never spin)
@@ -130,19 +175,26 @@ export class AdaptiveSpin {
    * parked. On a busy machine: the base budget, skipped after misses (1, 3 … 63 waits, reset by a success).
    */
   budget(wokeOther = false): number {
+    this.#woke = wokeOther;
     if (this.#budget <= 0) return 0;
+    // Skipped after misses (below): for a spin after waking the other side, as on a busy machine.
+    if (this.#skip > 0 && wokeOther) {
+      this.#skip--;
+      return 0;
+    }
     if (this.contended) {
-      // The woken thread needs the core this one would spin on: park at once (both sides then behave as
-      // the park-only design, the floor on a busy machine).
-      if (wokeOther) return 0;
+      // The earlier design, which held the park-only floor beside a CPU hog: a fixed budget, skipped after misses.
       if (this.#skip > 0) {
         this.#skip--;
         return 0;
       }
-      return this.#budget;
+      return this.#budget + (wokeOther ? this.#wake : 0);
     }
-    this.#skip = 0;
-    return Math.max(this.#budget + (wokeOther ? this.#wake : 0), this.#learned);
+    if (!wokeOther) this.#skip = 0;
+    const base = this.#budget + (wokeOther ? this.#wake : 0);
+    if (this.#learned <= base) return base;
+    const now = performance.now();
+    return now - this.#lastBusy > LEARN_QUIET_MS && machineQuiet(now) ? this.#learned : base;
   }
 
   /** Spins while words[index] === value, for up to `micros`. True if it changed meanwhile. */
@@ -150,18 +202,22 @@ export class AdaptiveSpin {
     if (micros <= 0) return false;
     let last = performance.now();
     let deadline = last + micros / 1000;
+    this.roughest = 0;
     for (;;) {
       for (let i = 0; i < 64; i++) {
         if (Atomics.load(words, index) !== value) {
           this.#failures = 0;
           this.#misses = 0;
           // Descheduled mid-spin, the change found on return: the other side waited for this thread's turn.
-          if (i === 0 && performance.now() - last > PREEMPTED_MS) this.#busy(performance.now());
+          const found = performance.now();
+          if (found - last > this.roughest) this.roughest = found - last;
+          if (found - last > PREEMPTED_MS) this.#busy(found);
           return true;
         }
         pause();
       }
       const now = performance.now();
+      if (now - last > this.roughest) this.roughest = now - last;
       if (now - last > PREEMPTED_MS) {
         // Descheduled: another thread wanted this core. Spin no longer than the base budget from here.
         this.#busy(now);
@@ -184,8 +240,19 @@ export class AdaptiveSpin {
     this.#busy(performance.now());
   }
 
+  /** A spin through a learned gap was interrupted (`roughest` over ROUGH_MS): no learned spins for a while. */
+  noteRough(): void {
+    this.#lastBusy = performance.now();
+  }
+
+  /** Whether an interruption this long (ms) makes spins through learned gaps unsafe for a while. */
+  static rough(ms: number): boolean {
+    return ms > ROUGH_MS;
+  }
+
   /** Evidence that every core is busy. */
   #busy(now: number): void {
+    this.#lastBusy = now;
     if (now < this.#contendedUntil) return;
     this.#streak = Math.min(this.#streak + 1, MAX_STREAK);
     this.#contendedUntil = now + CONTENDED_MS * (1 << (this.#streak - 1));
@@ -207,7 +274,9 @@ export class AdaptiveSpin {
       } else if (this.#misses >= MISSES_WITHOUT_PROBE) this.#busy(now);
       this.#probedAt = now;
     }
-    if (!this.contended) return;
+    // A spin after waking the other side that missed: the woken thread may be waiting for the core this
+    // one spins on (an oversubscribed machine that the evidence above has not caught), so back off as well.
+    if (!this.contended && !this.#woke) return;
     this.#failures = Math.min(this.#failures + 1, MAX_BACKOFF_SHIFT);
     this.#skip = (1 << this.#failures) - 1;
   }

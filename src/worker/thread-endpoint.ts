@@ -199,11 +199,18 @@ export function serveThread(): void {
     const end = performance.now() + budget / 1000;
     for (;;) {
       const left = (end - performance.now()) * 1000;
-      if (spin.spin(words, Word.REQUEST_SEQ, handled, Math.min(left, SPIN_SLICE_MICROS))) return true;
+      const got = spin.spin(words, Word.REQUEST_SEQ, handled, Math.min(left, SPIN_SLICE_MICROS));
+      // Interrupted meanwhile: on a loaded machine a spinning thread answers later than a parked one.
+      if (AdaptiveSpin.rough(spin.roughest)) spin.noteRough();
+      if (got) return true;
       // Descheduled meanwhile (every core busy): stop spinning through the gap.
       if (left <= SPIN_SLICE_MICROS || spin.contended) return false;
+      const yielded = performance.now();
       await new Promise((resolve) => setImmediate(resolve));
+      // Descheduled during the event loop's turn: the same evidence as within a spin.
+      if (AdaptiveSpin.rough(performance.now() - yielded)) spin.noteRough();
       if (Atomics.load(words, Word.REQUEST_SEQ) !== handled) return true;
+      if (spin.contended || spin.budget(false) <= SPIN_SLICE_MICROS) return false;
     }
   };
   const serve = async (): Promise<void> => {
