@@ -9,22 +9,24 @@
  *   sides feed each other's misses (a parked worker answers too late for the caller's spin, and so on).
  * - A learned budget (the worker's): the gaps this caller leaves between an answer and its next request
  *   (`noteGap`). When recent gaps are under the cap (SYNCBRIDGE_SPIN_GAP_MICROS, 2 ms), staying awake
- *   through the next one answers in ~1 µs instead of a 20–40 µs wake-up; after a gap over the cap it
- *   parks after the base budget. So the cost is stated: up to one gap of spinning per call, never more
- *   than the cap after the last call.
+ *   through the next one answers in ~1 µs instead of a 20–40 µs wake-up; when every recent gap outlasted
+ *   the spin it parks at once. The cost: up to one gap of spinning per call, never more than the cap after
+ *   the last call.
  * - No back-off for a spin that simply missed while the other side was awake (a cold start's slow first
  *   calls, a long call): an earlier design skipped the next 1, 3 … 63 spins after each miss, and a fresh
  *   process's first thousands of calls parked. A spin after waking the other side still backs off after a
- *   miss (skipping the next 1, 3 … 63 such spins): there the woken thread may need the core this one spins on. Spinning backs off only when it cannot pay: when the machine is oversubscribed. A spinning
- *   thread that finds its own loop interrupted for longer than PREEMPTED_MS was descheduled (every core
- *   busy), so was one that woke the other side and, after its whole spin, sees that the other has not even
- *   started to run (noteBusy); so is one whose run-queue delay per time slice is long. On a busy machine
- *   (for CONTENDED_MS after the evidence, longer while it recurs) it behaves as the earlier design did, which
- *   held the park-only floor beside a CPU hog: the fixed budget, skipping the next 1, 3 … 63 waits after each
- *   miss, nothing learned. With one core, it never spins.
+ *   miss (skipping the next 1, 3 … 63 such spins): the woken thread may need the core this one spins on.
+ * - Otherwise spinning backs off only when the machine is oversubscribed. A spinning thread that finds its
+ *   own loop interrupted for longer than PREEMPTED_MS was descheduled (every core busy); so was one that
+ *   woke the other side and, after its whole spin, sees that the other has not even started to run
+ *   (noteBusy); so is one whose run-queue delay per time slice is long. On a busy machine (for CONTENDED_MS
+ *   after the evidence, longer while it recurs) it behaves as the earlier design did, which held the
+ *   park-only floor beside a CPU hog: the fixed budget, skipping the next 1, 3 … 63 waits after each miss,
+ *   nothing learned. With one core, it never spins.
  * - A spin through a learned gap is dropped for LEARN_QUIET_MS after any busy evidence, and after any spin
  *   of its own that was interrupted for over ROUGH_MS (`roughest`): a spinning thread that is descheduled is
- *   not woken by the other side's notify, and on a loaded machine it answered later than a parked one.
+ *   not woken by the other side's notify, and on a loaded machine it answered later than a parked one;
+ *   and only while the load average leaves a core free (machineQuiet).
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
