@@ -11,6 +11,7 @@ export const envVars = {
   warnAfter: 'SYNCBRIDGE_WARN_AFTER',
   spinMicros: 'SYNCBRIDGE_SPIN_MICROS',
   wakeSpinMicros: 'SYNCBRIDGE_WAKE_SPIN_MICROS',
+  spinGapMicros: 'SYNCBRIDGE_SPIN_GAP_MICROS',
   strategy: 'SYNCBRIDGE_STRATEGY',
 } as const;
 
@@ -40,6 +41,7 @@ const RULES: Record<NumberSetting, { unit: string; zero: boolean; infinity: bool
   warnAfter: { unit: 'milliseconds', zero: true, infinity: true, example: '10000 (0 turns the reports off)' },
   spinMicros: { unit: 'microseconds', zero: true, infinity: false, example: '50 (0 turns spinning off)' },
   wakeSpinMicros: { unit: 'microseconds', zero: true, infinity: false, example: '100' },
+  spinGapMicros: { unit: 'microseconds', zero: true, infinity: false, example: "2000 (0: never spin through the caller's gaps)" },
 };
 
 /** What a setting accepts, for messages: "a positive number of milliseconds (or Infinity)". */
@@ -72,7 +74,7 @@ export function envNumber(setting: NumberSetting, raw: string | undefined = read
 
 /**
  * Spin tuning, read once when the library loads: SYNCBRIDGE_SPIN_MICROS (0 turns spinning off, every wait
- * parks) and SYNCBRIDGE_WAKE_SPIN_MICROS. The benchmark uses them to measure the park-only design and each
+ * parks), SYNCBRIDGE_WAKE_SPIN_MICROS and SYNCBRIDGE_SPIN_GAP_MICROS. The benchmark uses them to measure the park-only design and each
  * optimisation's before/after. A value they do not accept does not fail the import: the built-in value stands
  * in, and every call is refused (checkTuning, from callSettings) as a bad SYNCBRIDGE_TIMEOUT is.
  */
@@ -88,6 +90,7 @@ function tuning(setting: NumberSetting, fallback: number): number {
 }
 const spinMicros = tuning('spinMicros', 50);
 const wakeSpinMicros = tuning('wakeSpinMicros', 100);
+const spinGapMicros = tuning('spinGapMicros', 2000);
 
 /** Throws the refusal of a spin variable that had a value it does not accept when the library loaded. */
 export function checkTuning(): void {
@@ -117,6 +120,12 @@ export const defaults = {
    * (more on a loaded machine), and without the allowance each side's late answer makes the other park.
    */
   wakeSpinMicros: spinMicros > 0 ? wakeSpinMicros : 0,
+  /**
+   * The worker learns the gaps the caller leaves between an answer and its next request (wire/spin.ts): while
+   * they are under this cap it stays awake through them (a ~1 µs answer instead of a 20–40 µs wake-up, for up
+   * to one gap of CPU per call); after a longer gap it parks. An idle bridge spins at most this long.
+   */
+  spinGapMicros: spinMicros > 0 ? spinGapMicros : 0,
   /** A call blocked this long starts a watchdog thread that notices a worker dying without a word. */
   watchdogAfter: 50,
 } as const;

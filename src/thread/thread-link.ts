@@ -95,6 +95,7 @@ class ThreadLink implements Link {
       payloads,
       spinMicros: defaults.workerSpinMicros,
       wakeSpinMicros: defaults.wakeSpinMicros,
+      spinGapMicros: defaults.spinGapMicros,
     };
     const { env, resourceLimits } = options;
     // A loader the caller registered at run time (the `ts-node` command) is added as a flag (loaders.ts).
@@ -208,7 +209,16 @@ class ThreadLink implements Link {
       if (!spun) {
         // Spin first: the answer to a quick call arrives before a park/wake cycle would finish.
         spun = true;
-        this.#spin.spin(words, Word.SIGNAL, signal, this.#wokeWorker);
+        const budget = this.#spin.budget(this.#wokeWorker);
+        // A worker we woke that has not even read the request after our whole spin is waiting for a core.
+        if (
+          !this.#spin.spin(words, Word.SIGNAL, signal, budget) &&
+          budget > 0 &&
+          this.#wokeWorker &&
+          Atomics.load(words, Word.REQUEST_ACK) !== this.#lastSent
+        ) {
+          this.#spin.noteBusy();
+        }
         this.#wokeWorker = false;
         continue;
       }

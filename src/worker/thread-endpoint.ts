@@ -37,14 +37,18 @@ export interface ThreadWorkerData {
   payloads: PayloadAreas | undefined;
   spinMicros: number;
   wakeSpinMicros: number;
+  /** The longest gap between calls worth staying awake through (wire/spin.ts); 0: park after the base spin. */
+  spinGapMicros?: number;
 }
 
 /** Often enough for timers and I/O under back-to-back calls; rarely enough to cost little (~1%). */
 const YIELD_EVERY_MS = 10;
+/** A spin through the caller's gap (up to SYNCBRIDGE_SPIN_GAP_MICROS) lets the event loop run this often. */
+const SPIN_SLICE_MICROS = 500;
 
 export function serveThread(): void {
   // Kept in this closure for the thread's lifetime, watchPort included (watchdog.ts relies on that).
-  const { buffer, port, events, watchPort, layout, payloads, spinMicros, wakeSpinMicros } = workerData as ThreadWorkerData;
+  const { buffer, port, events, watchPort, layout, payloads, spinMicros, wakeSpinMicros, spinGapMicros = 0 } = workerData as ThreadWorkerData;
   void watchPort;
   const views = viewsOf(buffer, layout, payloads);
   const { words } = views;
@@ -181,22 +185,60 @@ export function serveThread(): void {
   // process can still exit.
   parentPort?.on('message', () => {});
 
-  const spin = new AdaptiveSpin(spinMicros, wakeSpinMicros);
+  const spin = new AdaptiveSpin(spinMicros, wakeSpinMicros, spinGapMicros);
+  /**
+   * Spins for the next request: true if it came. A spin through a learned gap (longer than a slice) goes in
+   * slices that let this thread's event loop run between them, and so is a promise; a short one is not.
+   */
+  const awaitRequest = (): boolean | Promise<boolean> => {
+    const budget = spin.budget(wokeCaller);
+    if (budget > SPIN_SLICE_MICROS) return spinThroughGap(budget);
+    if (spin.spin(words, Word.REQUEST_SEQ, handled, budget)) return true;
+    // A caller we woke that is still parked after our whole spin is waiting for a core.
+    if (budget > 0 && wokeCaller && Atomics.load(words, Word.CALLER_PARKED) === 1) spin.noteBusy();
+    return false;
+  };
+  const spinThroughGap = async (budget: number): Promise<boolean> => {
+    const end = performance.now() + budget / 1000;
+    for (;;) {
+      const left = (end - performance.now()) * 1000;
+      const got = spin.spin(words, Word.REQUEST_SEQ, handled, Math.min(left, SPIN_SLICE_MICROS));
+      // Interrupted meanwhile: on a loaded machine a spinning thread answers later than a parked one.
+      if (AdaptiveSpin.rough(spin.roughest)) spin.noteRough();
+      if (got) return true;
+      // Descheduled meanwhile (every core busy): stop spinning through the gap.
+      if (left <= SPIN_SLICE_MICROS || spin.contended) return false;
+      const yielded = performance.now();
+      await new Promise((resolve) => setImmediate(resolve));
+      // Descheduled during the event loop's turn: the same evidence as within a spin.
+      if (AdaptiveSpin.rough(performance.now() - yielded)) spin.noteRough();
+      if (Atomics.load(words, Word.REQUEST_SEQ) !== handled) return true;
+      if (spin.contended || spin.budget(false) <= SPIN_SLICE_MICROS) return false;
+    }
+  };
   const serve = async (): Promise<void> => {
     // A fresh buffer per worker: seqs start at 1, and a request may already be waiting.
     let lastYield = performance.now();
+    /** When the last answer went out: the gap to the next request is what the spin learns (-1: none yet). */
+    let answeredAt = -1;
     Atomics.store(words, Word.WORKER_STATE, WorkerState.READY);
     for (;;) {
-      if (Atomics.load(words, Word.REQUEST_SEQ) === handled && !spin.spin(words, Word.REQUEST_SEQ, handled, wokeCaller)) {
-        await parked();
-        lastYield = performance.now();
-        continue;
+      if (Atomics.load(words, Word.REQUEST_SEQ) === handled) {
+        const spun = awaitRequest();
+        if (!(spun === true || (spun !== false && (await spun)))) {
+          await parked();
+          lastYield = performance.now();
+          continue;
+        }
       }
+      const started = performance.now();
+      if (answeredAt >= 0) spin.noteGap((started - answeredAt) * 1000);
       const pending = serveNext();
       if (pending) await pending;
+      answeredAt = performance.now();
       // Back-to-back calls that finish without a macrotask would starve this thread's timers and I/O
       // (the spin above never yields): give the event loop a turn every YIELD_EVERY_MS.
-      if (performance.now() - lastYield > YIELD_EVERY_MS) {
+      if (answeredAt - lastYield > YIELD_EVERY_MS) {
         await new Promise((resolve) => setImmediate(resolve));
         lastYield = performance.now();
       }
