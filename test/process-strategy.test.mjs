@@ -3,6 +3,7 @@
 // The behaviour suite runs once more with SYNCBRIDGE_STRATEGY=process (npm test); this file holds what only
 // a process can do, and what it must say when it ends.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { test } from 'node:test';
 import { close, explain, syncify } from 'syncbridge';
@@ -130,4 +131,18 @@ test("the worker process gets the caller's flags, but not its inspector, tests o
   assert.equal(result.status, 0, result.stderr);
   assert.equal(result.stdout.trim(), 'function');
   assert.equal(result.stderr.match(/Debugger listening/g)?.length, 1, result.stderr);
+});
+
+test('output larger than the socket buffer, then process.exit() or an abort: every byte arrives, and the exit code is named', () => {
+  const source = `import { runSync } from '${library}';
+    const run = runSync.with({ strategy: 'process' });
+    try { run(() => { process.stdout.write('x'.repeat(4 << 20) + '\\n'); process.exit(3); }); } catch (e) { console.error(e.message); }
+    try { run(() => { process.stderr.write('y'.repeat(4 << 20) + 'END\\n'); process.abort(); }); } catch (e) { console.error(e.message); }
+    console.log(run(() => { setTimeout(() => process.exit(5), 0); return 'z'.repeat(8 << 20); }).length);`;
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', source], { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 60_000 });
+  assert.equal(result.status, 0, String(result.error ?? result.stderr.slice(-2000)));
+  assert.ok(result.stdout === `${'x'.repeat(4 << 20)}\n${8 << 20}\n`, `the output and the answer before the exit arrive whole (${result.stdout.length} bytes)`);
+  assert.match(result.stderr, /exited with code 3 during the call/);
+  assert.match(result.stderr, /y{1000}END\n/);
+  assert.match(result.stderr, /killed by SIGABRT/);
 });
