@@ -4,7 +4,9 @@
 // a process can do, and what it must say when it ends.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { close, explain, syncify } from 'syncbridge';
 import { assertBridgeError, fixture, runScript } from './helpers.mjs';
@@ -145,4 +147,31 @@ test('output larger than the socket buffer, then process.exit() or an abort: eve
   assert.match(result.stderr, /exited with code 3 during the call/);
   assert.match(result.stderr, /y{1000}END\n/);
   assert.match(result.stderr, /killed by SIGABRT/);
+});
+
+test('a worker process busy in a loop of its own between calls does not outlive its caller', () => {
+  const source = `import { runSync } from '${library}';
+    console.log(runSync.with({ strategy: 'process' })(() => { setTimeout(() => { for (;;); }, 0); return process.pid; }));
+    setTimeout(() => {}, 300);`;
+  // stdout a file, not a pipe: a child left behind would hold a pipe open, and spawnSync wait for it.
+  const out = path.join(os.tmpdir(), `syncbridge-orphan-${process.pid}.txt`);
+  const fd = fs.openSync(out, 'w');
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', source], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', timeout: 30_000 });
+  fs.closeSync(fd);
+  const child = Number(fs.readFileSync(out, 'utf8').trim());
+  fs.rmSync(out);
+  assert.equal(result.status, 0, result.stderr);
+  const deadline = Date.now() + 3000;
+  let alive = true;
+  while (alive && Date.now() < deadline) {
+    try {
+      process.kill(child, 0);
+      alive = !/\) [ZX] /.test(fs.readFileSync(`/proc/${child}/stat`, 'utf8'));
+      if (alive) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    } catch {
+      alive = false;
+    }
+  }
+  if (alive) process.kill(child, 'SIGKILL');
+  assert.equal(alive, false, `worker process ${child} outlived its caller`);
 });

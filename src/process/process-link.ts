@@ -194,7 +194,11 @@ class ProcessLink implements Link {
     child.on('exit', (code, signal) => {
       this.#exited = signal ? { signal } : { code: code ?? 0 };
       this.#closed = true;
+      process.off('exit', this.#killOnExit);
     });
+    // A child busy in its own code between calls (a timer's loop) never reads the socket's end: it would outlive
+    // this process, holding its stdout and stderr open. As this process exits, the child ends too.
+    process.on('exit', this.#killOnExit);
     socket.on('error', () => {
       this.#closed = true;
     });
@@ -209,6 +213,15 @@ class ProcessLink implements Link {
       throw libraryError(ErrorCodes.WORKER_EXIT, `the worker process could not be given its code: ${(error as Error).message}`, { cause: error });
     }
   }
+
+  readonly #killOnExit = (): void => {
+    if (this.#exited) return;
+    try {
+      this.#child.kill('SIGKILL');
+    } catch {
+      // gone already
+    }
+  };
 
   get error(): unknown {
     return this.#error;
@@ -380,6 +393,7 @@ class ProcessLink implements Link {
     this.#stopped = true;
     this.#socket.destroy();
     if (this.#exited) return Promise.resolve();
+    process.off('exit', this.#killOnExit);
     return new Promise((resolve) => {
       // Referenced again until it has gone: whoever awaits close() is not left with a loop that ends first.
       this.#child.ref();
