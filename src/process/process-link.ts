@@ -121,6 +121,19 @@ const SIGNAL_HINTS: Record<string, string> = {
   SIGTERM: ' (terminated from outside)',
 };
 
+/** This thread's worker processes that have not ended: killed as this process exits (one listener for all). */
+const liveChildren = new Set<ChildProcess>();
+let killingOnExit = false;
+function killLiveChildren(): void {
+  for (const child of liveChildren) {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+}
+
 class ProcessLink implements Link {
   readonly strategy = 'process';
   readonly #child: ChildProcess;
@@ -190,15 +203,20 @@ class ProcessLink implements Link {
     child.on('error', (error) => {
       this.#error = error;
       this.#closed = true;
+      liveChildren.delete(child);
     });
     child.on('exit', (code, signal) => {
       this.#exited = signal ? { signal } : { code: code ?? 0 };
       this.#closed = true;
-      process.off('exit', this.#killOnExit);
+      liveChildren.delete(child);
     });
     // A child busy in its own code between calls (a timer's loop) never reads the socket's end: it would outlive
     // this process, holding its stdout and stderr open. As this process exits, the child ends too.
-    process.on('exit', this.#killOnExit);
+    liveChildren.add(child);
+    if (!killingOnExit) {
+      killingOnExit = true;
+      process.on('exit', killLiveChildren);
+    }
     socket.on('error', () => {
       this.#closed = true;
     });
@@ -213,15 +231,6 @@ class ProcessLink implements Link {
       throw libraryError(ErrorCodes.WORKER_EXIT, `the worker process could not be given its code: ${(error as Error).message}`, { cause: error });
     }
   }
-
-  readonly #killOnExit = (): void => {
-    if (this.#exited) return;
-    try {
-      this.#child.kill('SIGKILL');
-    } catch {
-      // gone already
-    }
-  };
 
   get error(): unknown {
     return this.#error;
@@ -393,7 +402,6 @@ class ProcessLink implements Link {
     this.#stopped = true;
     this.#socket.destroy();
     if (this.#exited) return Promise.resolve();
-    process.off('exit', this.#killOnExit);
     return new Promise((resolve) => {
       // Referenced again until it has gone: whoever awaits close() is not left with a loop that ends first.
       this.#child.ref();
