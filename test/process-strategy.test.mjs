@@ -175,3 +175,14 @@ test('a worker process busy in a loop of its own between calls does not outlive 
   if (alive) process.kill(child, 'SIGKILL');
   assert.equal(alive, false, `worker process ${child} outlived its caller`);
 });
+
+test('a worker process that printed more than one read takes and exited between calls: its output arrives, and the next call gets a fresh process', () => {
+  const source = `import { runSync } from '${library}';
+    const run = runSync.with({ strategy: 'process' });
+    const first = run(() => { setTimeout(() => { process.stdout.write('b'.repeat(100_000) + '\\n'); process.exit(0); }, 10); return process.pid; });
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500); // no event loop turn: the next call finds it gone
+    console.log(run(() => process.pid) !== first);`;
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', source], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(result.status, 0, result.stderr);
+  assert.ok(result.stdout === `${'b'.repeat(100_000)}\ntrue\n`, `its output, then the next call's answer (${result.stdout.length} bytes)`);
+});

@@ -241,8 +241,12 @@ class ProcessLink implements Link {
     // The child may have ended since we last heard from it (an error between calls ends it), and this thread's
     // event loop, which would have seen its socket close, may not have run. One read tells, for a few µs; not
     // needed between back-to-back calls.
-    if (performance.now() - this.#lastHeard > 1) this.#readAvailable();
-    return !this.#closed && !this.#reader.holds(FrameKind.EXIT);
+    // Everything that has arrived, not one chunk: an EXIT frame may come after more output than one read takes.
+    if (performance.now() - this.#lastHeard > 1) while (this.#readAvailable());
+    if (!this.#closed && !this.#reader.holds(FrameKind.EXIT)) return true;
+    // It ended between calls: what it printed (and asked) before it went is handled as between calls.
+    this.#drainIdle();
+    return false;
   }
 
   started(): boolean {
@@ -283,7 +287,12 @@ class ProcessLink implements Link {
         if (message) return message;
         continue;
       }
-      if (this.#closed) return ENDED;
+      // Ended (a write found the socket closed, or its 'end' or 'exit' event came): what it sent before it went,
+      // output and its EXIT frame, is still to be read.
+      if (this.#closed) {
+        if (!this.#stopped && this.#readAvailable()) continue;
+        return ENDED;
+      }
       if (this.#readAvailable()) {
         lastProgress = performance.now();
         continue;
