@@ -3,7 +3,10 @@
 // The behaviour suite runs once more with SYNCBRIDGE_STRATEGY=process (npm test); this file holds what only
 // a process can do, and what it must say when it ends.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { close, explain, syncify } from 'syncbridge';
 import { assertBridgeError, fixture, runScript } from './helpers.mjs';
@@ -130,4 +133,56 @@ test("the worker process gets the caller's flags, but not its inspector, tests o
   assert.equal(result.status, 0, result.stderr);
   assert.equal(result.stdout.trim(), 'function');
   assert.equal(result.stderr.match(/Debugger listening/g)?.length, 1, result.stderr);
+});
+
+test('output larger than the socket buffer, then process.exit() or an abort: every byte arrives, and the exit code is named', () => {
+  const source = `import { runSync } from '${library}';
+    const run = runSync.with({ strategy: 'process' });
+    try { run(() => { process.stdout.write('x'.repeat(4 << 20) + '\\n'); process.exit(3); }); } catch (e) { console.error(e.message); }
+    try { run(() => { process.stderr.write('y'.repeat(4 << 20) + 'END\\n'); process.abort(); }); } catch (e) { console.error(e.message); }
+    console.log(run(() => { setTimeout(() => process.exit(5), 0); return 'z'.repeat(8 << 20); }).length);`;
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', source], { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 60_000 });
+  assert.equal(result.status, 0, String(result.error ?? result.stderr.slice(-2000)));
+  assert.ok(result.stdout === `${'x'.repeat(4 << 20)}\n${8 << 20}\n`, `the output and the answer before the exit arrive whole (${result.stdout.length} bytes)`);
+  assert.match(result.stderr, /exited with code 3 during the call/);
+  assert.match(result.stderr, /y{1000}END\n/);
+  assert.match(result.stderr, /killed by SIGABRT/);
+});
+
+test('a worker process busy in a loop of its own between calls does not outlive its caller', () => {
+  const source = `import { runSync } from '${library}';
+    console.log(runSync.with({ strategy: 'process' })(() => { setTimeout(() => { for (;;); }, 0); return process.pid; }));
+    setTimeout(() => {}, 300);`;
+  // stdout a file, not a pipe: a child left behind would hold a pipe open, and spawnSync wait for it.
+  const out = path.join(os.tmpdir(), `syncbridge-orphan-${process.pid}.txt`);
+  const fd = fs.openSync(out, 'w');
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', source], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', timeout: 30_000 });
+  fs.closeSync(fd);
+  const child = Number(fs.readFileSync(out, 'utf8').trim());
+  fs.rmSync(out);
+  assert.equal(result.status, 0, result.stderr);
+  const deadline = Date.now() + 3000;
+  let alive = true;
+  while (alive && Date.now() < deadline) {
+    try {
+      process.kill(child, 0);
+      alive = !/\) [ZX] /.test(fs.readFileSync(`/proc/${child}/stat`, 'utf8'));
+      if (alive) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    } catch {
+      alive = false;
+    }
+  }
+  if (alive) process.kill(child, 'SIGKILL');
+  assert.equal(alive, false, `worker process ${child} outlived its caller`);
+});
+
+test('a worker process that printed more than one read takes and exited between calls: its output arrives, and the next call gets a fresh process', () => {
+  const source = `import { runSync } from '${library}';
+    const run = runSync.with({ strategy: 'process' });
+    const first = run(() => { setTimeout(() => { process.stdout.write('b'.repeat(100_000) + '\\n'); process.exit(0); }, 10); return process.pid; });
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500); // no event loop turn: the next call finds it gone
+    console.log(run(() => process.pid) !== first);`;
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', source], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(result.status, 0, result.stderr);
+  assert.ok(result.stdout === `${'b'.repeat(100_000)}\ntrue\n`, `its output, then the next call's answer (${result.stdout.length} bytes)`);
 });

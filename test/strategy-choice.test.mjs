@@ -131,3 +131,10 @@ test('a strategy that is not one is refused where it is given, as SYNCBRIDGE_STR
   assert.equal(report.code, 'ERR_SYNCBRIDGE_INVALID_ARG');
   assert.match(report.message, /SYNCBRIDGE_STRATEGY="fork" must be one of auto, thread, process/);
 });
+
+test("{ strategy: 'auto' } and no strategy are one bridge: explain() of either tells of the worker running", () => {
+  const { explained, auto, code, message } = outcome(`syncify(${isolation}).pid(); report.auto = explain({ strategy: 'auto' }).running;`);
+  assert.equal(code, undefined, message);
+  assert.equal(explained.running, 'thread');
+  assert.equal(auto, 'thread', "explain({ strategy: 'auto' }) sees the worker the default options started");
+});

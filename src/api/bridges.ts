@@ -4,6 +4,7 @@
  * A module that cannot load in a worker thread (a native addon that is not context-aware) is remembered here
  * and goes to a worker process from then on, under strategy 'auto'.
  */
+import { envStrategy } from '../config/defaults.js';
 import type { WorkerOptions } from '../config/options.js';
 import { Bridge } from '../session/bridge.js';
 import { logDecision } from '../strategy/choose.js';
@@ -14,7 +15,15 @@ const movedToProcess = new Map<string, string>();
 
 export function bridgeFor(options: WorkerOptions, module?: string): Bridge {
   const effective = module && movedToProcess.has(module) && (options.strategy ?? 'auto') === 'auto' ? { ...options, strategy: 'process' as const } : options;
-  const key = JSON.stringify([effective.strategy, effective.cwd, effective.execArgv, effective.env, effective.resourceLimits]);
+  // The strategy as it will be decided: { strategy: 'auto' } and no strategy (without SYNCBRIDGE_STRATEGY) are
+  // one bridge, not two workers, and explain() of either tells of the one running.
+  let fromEnv: string | undefined;
+  try {
+    fromEnv = envStrategy();
+  } catch {
+    fromEnv = 'invalid'; // refused when the bridge chooses, at the first call
+  }
+  const key = JSON.stringify([effective.strategy ?? fromEnv ?? 'auto', effective.cwd, effective.execArgv, effective.env, effective.resourceLimits]);
   let bridge = bridges.get(key);
   if (!bridge) {
     bridge = new Bridge(effective);

@@ -121,6 +121,19 @@ const SIGNAL_HINTS: Record<string, string> = {
   SIGTERM: ' (terminated from outside)',
 };
 
+/** This thread's worker processes that have not ended: killed as this process exits (one listener for all). */
+const liveChildren = new Set<ChildProcess>();
+let killingOnExit = false;
+function killLiveChildren(): void {
+  for (const child of liveChildren) {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+}
+
 class ProcessLink implements Link {
   readonly strategy = 'process';
   readonly #child: ChildProcess;
@@ -190,11 +203,20 @@ class ProcessLink implements Link {
     child.on('error', (error) => {
       this.#error = error;
       this.#closed = true;
+      liveChildren.delete(child);
     });
     child.on('exit', (code, signal) => {
       this.#exited = signal ? { signal } : { code: code ?? 0 };
       this.#closed = true;
+      liveChildren.delete(child);
     });
+    // A child busy in its own code between calls (a timer's loop) never reads the socket's end: it would outlive
+    // this process, holding its stdout and stderr open. As this process exits, the child ends too.
+    liveChildren.add(child);
+    if (!killingOnExit) {
+      killingOnExit = true;
+      process.on('exit', killLiveChildren);
+    }
     socket.on('error', () => {
       this.#closed = true;
     });
@@ -219,8 +241,12 @@ class ProcessLink implements Link {
     // The child may have ended since we last heard from it (an error between calls ends it), and this thread's
     // event loop, which would have seen its socket close, may not have run. One read tells, for a few µs; not
     // needed between back-to-back calls.
-    if (performance.now() - this.#lastHeard > 1) this.#readAvailable();
-    return !this.#closed && !this.#reader.holds(FrameKind.EXIT);
+    // Everything that has arrived, not one chunk: an EXIT frame may come after more output than one read takes.
+    if (performance.now() - this.#lastHeard > 1) while (this.#readAvailable());
+    if (!this.#closed && !this.#reader.holds(FrameKind.EXIT)) return true;
+    // It ended between calls: what it printed (and asked) before it went is handled as between calls.
+    this.#drainIdle();
+    return false;
   }
 
   started(): boolean {
@@ -261,7 +287,12 @@ class ProcessLink implements Link {
         if (message) return message;
         continue;
       }
-      if (this.#closed) return ENDED;
+      // Ended (a write found the socket closed, or its 'end' or 'exit' event came): what it sent before it went,
+      // output and its EXIT frame, is still to be read.
+      if (this.#closed) {
+        if (!this.#stopped && this.#readAvailable()) continue;
+        return ENDED;
+      }
       if (this.#readAvailable()) {
         lastProgress = performance.now();
         continue;

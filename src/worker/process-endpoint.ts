@@ -65,13 +65,10 @@ export function serveProcess(): void {
       // The caller is gone (EPIPE): nobody reads this any more, and the socket's end will stop us.
     }
   };
-  const write = socket
-    ? (buffers: Uint8Array[]): void => {
-        socket.cork();
-        for (const buffer of buffers) socket.write(buffer);
-        socket.uncork();
-      }
-    : writeNow;
+  // Every frame is written synchronously, socket or not: a socket.write that finds the buffer full queues the
+  // rest in libuv, where a process.exit(), an abort or a crash right after loses it (output, an answer), and
+  // the EXIT frame, written synchronously at exit, would land in the middle of a half-sent frame.
+  const write = writeNow;
   // Everything written to stdout/stderr goes to the caller as frames, between calls too: the caller writes it
   // through its own process.stdout, where a test runner that captures output sees it.
   patchOutput((fd, bytes) => write(frameOf(fd === 2 ? FrameKind.STDERR : FrameKind.STDOUT, bytes)));
