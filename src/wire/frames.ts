@@ -137,16 +137,24 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
  */
 export function writeAllSync(fd: number, buffers: Uint8Array[], stalled: () => void = () => {}): void {
   const pending = buffers.filter((b) => b.length > 0);
+  let stalls = 0;
   while (pending.length > 0) {
     let written: number;
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0; // a full socket throws EAGAIN, often, while a large message drains: cheaply
     try {
       written = pending.length === 1 ? fs.writeSync(fd, pending[0]!) : fs.writevSync(fd, pending as NodeJS.ArrayBufferView[]);
     } catch (error) {
       if ((error as { code?: unknown }).code !== 'EAGAIN') throw error;
       stalled();
-      Atomics.wait(pause, 0, 0, 0.2);
+      // The reader is usually draining right now: retry at once for a while (a sleep costs ~100 µs here, the
+      // time the reader needs to empty a whole socket buffer), then sleep in short slices.
+      if (++stalls > 100) Atomics.wait(pause, 0, 0, 0.05);
       continue;
+    } finally {
+      Error.stackTraceLimit = limit;
     }
+    stalls = 0;
     while (written > 0 && pending.length > 0) {
       const first = pending[0]!;
       if (written >= first.length) {
