@@ -31,10 +31,13 @@ test('soak, short: 100,000 calls and 100 timeout-and-recover cycles leave memory
     assert.ok(phase.growth.rss <= rssBound, `${phase.name}: RSS grew ${phase.growth.rss} bytes\n${report}`);
     assert.ok(phase.growth.heap <= summary.bounds.heap, `${phase.name}: heap grew ${phase.growth.heap} bytes\n${report}`);
     assert.ok(phase.growth.workerHeap <= summary.bounds.heap, `${phase.name}: the worker's heap grew ${phase.growth.workerHeap} bytes\n${report}`);
-    assert.ok(phase.growth.fds <= summary.bounds.fds, `${phase.name}: ${phase.growth.fds} more file descriptors\n${report}`);
+    // The live bridge worker may have gained its watchdog since the phase began (scripts/soak.mjs check()):
+    // one Worker handle, its 2 ports and 4 fds more are allowed then. A leak per call or cycle shows as thousands.
+    const watchdog = phase.growth.workers === 1 ? { fds: 4, ports: 2 } : { fds: 0, ports: 0 };
+    assert.ok(phase.growth.fds <= summary.bounds.fds + watchdog.fds, `${phase.name}: ${phase.growth.fds} more file descriptors\n${report}`);
     assert.ok(phase.growth.threads <= summary.bounds.threads, `${phase.name}: ${phase.growth.threads} more threads\n${report}`);
-    assert.ok(phase.growth.workers <= 0, `${phase.name}: ${phase.growth.workers} more live Worker handles\n${report}`);
-    assert.ok(phase.growth.ports <= 0, `${phase.name}: ${phase.growth.ports} more live MessagePort handles\n${report}`);
+    assert.ok(phase.growth.workers <= 1, `${phase.name}: ${phase.growth.workers} more live Worker handles\n${report}`);
+    assert.ok(phase.growth.ports <= watchdog.ports, `${phase.name}: ${phase.growth.ports} more live MessagePort handles\n${report}`);
     assert.deepEqual(phase.exceeded, []);
   }
   assert.equal(summary.ok, true, output);
