@@ -198,7 +198,8 @@ class ThreadLink implements Link {
 
   receive(until: number): Incoming | typeof ENDED | undefined {
     const { words } = this.#views;
-    const entered = performance.now();
+    // When the wait began, for the watchdog: read once the spin is over (a quick answer never needs it).
+    let entered = -1;
     let spun = false;
     for (;;) {
       const signal = Atomics.load(words, Word.SIGNAL);
@@ -223,6 +224,7 @@ class ThreadLink implements Link {
         continue;
       }
       const now = performance.now();
+      if (entered < 0) entered = now;
       if (now >= until) return undefined;
       if (!this.#watchdog && now - entered >= defaults.watchdogAfter) this.#watchdog = startWatchdog(this.#buffer, this.#watchPort);
       // Something arrived while we looked: look again before parking.

@@ -72,34 +72,29 @@ const GAPS = 8;
  */
 const LOAD_MARGIN = 0.5;
 const LOAD_EVERY_MS = 500;
+/** The cores this process may use; undefined where the runtime cannot tell. */
 const cores = (() => {
   try {
     return availableParallelism();
   } catch {
-    return 1;
+    return undefined;
   }
 })();
+/** With one core a spin only takes the time slice the other side needs: never spin. */
+const oneCore = cores !== undefined && cores <= 1;
 let loadCheckedAt = Number.NEGATIVE_INFINITY;
 let loadLow = false;
 function machineQuiet(now: number): boolean {
   if (now - loadCheckedAt > LOAD_EVERY_MS) {
     loadCheckedAt = now;
     try {
-      loadLow = (loadavg()[0] ?? Infinity) < cores + LOAD_MARGIN;
+      loadLow = (loadavg()[0] ?? Infinity) < (cores ?? 1) + LOAD_MARGIN;
     } catch {
       loadLow = false;
     }
   }
   return loadLow;
 }
-const oneCore = (() => {
-  try {
-    return availableParallelism() <= 1;
-  } catch {
-    return false;
-  }
-})();
-
 /** This thread's time waiting for a core and times scheduled (Linux: /proc/thread-self/schedstat), or undefined. */
 let schedstat: string | undefined = '/proc/thread-self/schedstat';
 function runQueue(): [delayNs: number, slices: number] | undefined {
@@ -135,6 +130,8 @@ export class AdaptiveSpin {
   #woke = false;
   /** The longest interruption of the last spin, in ms. */
   roughest = 0;
+  /** When the last spin saw the change (performance.now()), or -1 if it did not: the caller need not read the clock again. */
+  changedAt = -1;
 
   /**
    * @param budgetMicros how long to spin when the other side is awake (0: never spin)
@@ -200,8 +197,10 @@ export class AdaptiveSpin {
     }
     if (!wokeOther) this.#skip = 0;
     const base = this.#budget + (wokeOther ? this.#wake : 0);
-    const now = performance.now();
-    if (this.#learned > base && now - this.#lastBusy > LEARN_QUIET_MS && machineQuiet(now)) return this.#learned;
+    if (this.#learned > base) {
+      const now = performance.now();
+      if (now - this.#lastBusy > LEARN_QUIET_MS && machineQuiet(now)) return this.#learned;
+    }
     // Every recent gap was longer than this spin: it would miss, and only delay parking (measured: a 1 ms gap
     // answered in ~80 µs after a futile 50 µs spin, ~40 µs parking at once). Park at once.
     return this.#shortest > base ? 0 : base;
@@ -209,17 +208,24 @@ export class AdaptiveSpin {
 
   /** Spins while words[index] === value, for up to `micros`. True if it changed meanwhile. */
   spin(words: Int32Array, index: number, value: number, micros: number): boolean {
+    this.changedAt = -1;
     if (micros <= 0) return false;
     let last = performance.now();
     let deadline = last + micros / 1000;
     this.roughest = 0;
-    for (;;) {
+    for (let pass = 0; ; pass++) {
       for (let i = 0; i < 64; i++) {
         if (Atomics.load(words, index) !== value) {
           this.#failures = 0;
           this.#misses = 0;
+          if (pass === 0) {
+            // Within the first 64 loads: found about when the spin began; not worth another clock read.
+            this.changedAt = last;
+            return true;
+          }
           // Descheduled mid-spin, the change found on return: the other side waited for this thread's turn.
           const found = performance.now();
+          this.changedAt = found;
           if (found - last > this.roughest) this.roughest = found - last;
           if (found - last > PREEMPTED_MS) this.#busy(found);
           return true;

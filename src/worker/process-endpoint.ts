@@ -40,7 +40,7 @@ function hideEvalBuiltins(): void {
 
 function socketOrNothing(): net.Socket | undefined {
   try {
-    return new net.Socket({ fd: CHANNEL_FD, readable: true, writable: true });
+    return new net.Socket({ fd: CHANNEL_FD, readable: true, writable: false });
   } catch (error) {
     if ((error as { code?: unknown }).code === 'ERR_ACCESS_DENIED') return undefined;
     throw error;
@@ -51,24 +51,19 @@ export function serveProcess(): void {
   hideEvalBuiltins();
   // Once more after our bootstrap returns: Node's -e then puts back the `module` it found (the built-in one).
   queueMicrotask(hideEvalBuiltins);
-  // Node: one socket both ways. Its writes go out at once while the socket has room (libuv tries a write
-  // before it queues one), and a large message drains through the event loop instead of a blocking loop here.
-  // Bun's net.Socket never reads an inherited descriptor, and Node 26's permission model may forbid one:
-  // there fs.read and synchronous writes.
-  // Node 26's permission model counts a socket on an inherited descriptor as network access (--allow-net):
-  // the descriptor is read with fs.read there too.
+  // Node reads the socket through its event loop (net.Socket). Bun's net.Socket never reads an inherited
+  // descriptor, and Node 26's permission model counts one as network access (--allow-net): there fs.read.
   const socket = detectRuntime().name === 'bun' ? undefined : socketOrNothing();
-  const writeNow = (buffers: Uint8Array[]): void => {
+  // Every frame is written synchronously, socket or not: a socket.write that finds the buffer full queues the
+  // rest in libuv, where a process.exit(), an abort or a crash right after loses it (output, an answer), and
+  // the EXIT frame, written synchronously at exit, would land in the middle of a half-sent frame.
+  const write = (buffers: Uint8Array[]): void => {
     try {
       writeAllSync(CHANNEL_FD, buffers);
     } catch {
       // The caller is gone (EPIPE): nobody reads this any more, and the socket's end will stop us.
     }
   };
-  // Every frame is written synchronously, socket or not: a socket.write that finds the buffer full queues the
-  // rest in libuv, where a process.exit(), an abort or a crash right after loses it (output, an answer), and
-  // the EXIT frame, written synchronously at exit, would land in the middle of a half-sent frame.
-  const write = writeNow;
   // Everything written to stdout/stderr goes to the caller as frames, between calls too: the caller writes it
   // through its own process.stdout, where a test runner that captures output sees it.
   patchOutput((fd, bytes) => write(frameOf(fd === 2 ? FrameKind.STDERR : FrameKind.STDOUT, bytes)));
@@ -104,7 +99,7 @@ export function serveProcess(): void {
     const payload = Buffer.alloc(4);
     payload.writeInt32LE(code ?? 0, 0);
     // The event loop is over: only a synchronous write can still leave.
-    writeNow(frameOf(FrameKind.EXIT, payload));
+    write(frameOf(FrameKind.EXIT, payload));
   });
 
   const reader = new FrameReader();

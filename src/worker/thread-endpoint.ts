@@ -223,6 +223,8 @@ export function serveThread(): void {
     let answeredAt = -1;
     Atomics.store(words, Word.WORKER_STATE, WorkerState.READY);
     for (;;) {
+      // When the request was seen: the spin's own clock reading where it found it, else the clock now.
+      let seen = -1;
       if (Atomics.load(words, Word.REQUEST_SEQ) === handled) {
         const spun = awaitRequest();
         if (!(spun === true || (spun !== false && (await spun)))) {
@@ -230,8 +232,9 @@ export function serveThread(): void {
           lastYield = performance.now();
           continue;
         }
+        seen = spin.changedAt;
       }
-      const started = performance.now();
+      const started = seen >= 0 ? seen : performance.now();
       if (answeredAt >= 0) spin.noteGap((started - answeredAt) * 1000);
       const pending = serveNext();
       if (pending) await pending;
