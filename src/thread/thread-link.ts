@@ -210,16 +210,7 @@ class ThreadLink implements Link {
       if (!spun) {
         // Spin first: the answer to a quick call arrives before a park/wake cycle would finish.
         spun = true;
-        const budget = this.#spin.budget(this.#wokeWorker);
-        // A worker we woke that has not even read the request after our whole spin is waiting for a core.
-        if (
-          !this.#spin.spin(words, Word.SIGNAL, signal, budget) &&
-          budget > 0 &&
-          this.#wokeWorker &&
-          Atomics.load(words, Word.REQUEST_ACK) !== this.#lastSent
-        ) {
-          this.#spin.noteBusy();
-        }
+        this.#spin.spin(words, Word.SIGNAL, signal, this.#spin.budget(this.#wokeWorker));
         this.#wokeWorker = false;
         continue;
       }

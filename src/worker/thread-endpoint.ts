@@ -193,27 +193,18 @@ export function serveThread(): void {
   const awaitRequest = (): boolean | Promise<boolean> => {
     const budget = spin.budget(wokeCaller);
     if (budget > SPIN_SLICE_MICROS) return spinThroughGap(budget);
-    if (spin.spin(words, Word.REQUEST_SEQ, handled, budget)) return true;
-    // A caller we woke that is still parked after our whole spin is waiting for a core.
-    if (budget > 0 && wokeCaller && Atomics.load(words, Word.CALLER_PARKED) === 1) spin.noteBusy();
-    return false;
+    return spin.spin(words, Word.REQUEST_SEQ, handled, budget);
   };
   const spinThroughGap = async (budget: number): Promise<boolean> => {
     const end = performance.now() + budget / 1000;
     for (;;) {
       const left = (end - performance.now()) * 1000;
-      const got = spin.spin(words, Word.REQUEST_SEQ, handled, Math.min(left, SPIN_SLICE_MICROS));
-      // Interrupted meanwhile: on a loaded machine a spinning thread answers later than a parked one.
-      if (AdaptiveSpin.rough(spin.roughest)) spin.noteRough();
-      if (got) return true;
-      // Descheduled meanwhile (every core busy): stop spinning through the gap.
-      if (left <= SPIN_SLICE_MICROS || spin.contended) return false;
-      const yielded = performance.now();
+      if (spin.spin(words, Word.REQUEST_SEQ, handled, Math.min(left, SPIN_SLICE_MICROS))) return true;
+      // The machine turned busy meanwhile (a core no longer to spare): a parked worker answers sooner.
+      if (left <= SPIN_SLICE_MICROS || !spin.mayStayAwake()) return false;
       await new Promise((resolve) => setImmediate(resolve));
-      // Descheduled during the event loop's turn: the same evidence as within a spin.
-      if (AdaptiveSpin.rough(performance.now() - yielded)) spin.noteRough();
       if (Atomics.load(words, Word.REQUEST_SEQ) !== handled) return true;
-      if (spin.contended || spin.budget(false) <= SPIN_SLICE_MICROS) return false;
+      if (!spin.mayStayAwake()) return false;
     }
   };
   const serve = async (): Promise<void> => {
