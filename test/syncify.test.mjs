@@ -158,6 +158,30 @@ test('close() stops the worker; the next call starts a fresh one', async () => {
   assert.equal(m.count(), 1, 'fresh module state');
 });
 
+test('interleaved calls to many functions of several modules each reach their own function, also after the worker is replaced', async () => {
+  // Repeated calls send a short form of their module and function (a numbered head, thread strategy); a mixed-up
+  // number would call the wrong function, or the right one with another call's arguments.
+  const { close } = await import('syncbridge');
+  const cjs = syncify(fixture('cjs-module.cjs'));
+  const check = () => {
+    for (let i = 0; i < 50; i++) {
+      assert.equal(esm.multiplySync(i, 3), i * 3);
+      assert.equal(cjs.greet(`n${i}`), `hello, n${i}`);
+      assert.equal(esm.echo(), undefined);
+      assert.equal(esm.echo(null), null);
+      assert.deepEqual(esm.echo({ i, list: [i, 'x'] }), { i, list: [i, 'x'] });
+      assert.equal(cjs.sum(i, 1, 2), i + 3);
+      assert.equal(
+        runSync((a, b) => a - b, i, 1),
+        i - 1,
+      );
+    }
+  };
+  check();
+  await close(); // a fresh worker knows none of the short forms
+  check();
+});
+
 test('the CommonJS entry point works from require()', () => {
   assert.match(createRequire(import.meta.url).resolve('syncbridge'), /index\.cjs$/);
   const result = runScript(

@@ -16,6 +16,8 @@ import {
   allocatePayloadAreas,
   allocateShared,
   type Event,
+  OK_UNDEFINED,
+  RequestHeads,
   readMessage,
   type Request,
   type Response,
@@ -25,6 +27,7 @@ import {
   Word,
   WorkerState,
   writeMessage,
+  writeValues,
 } from '../wire/protocol.js';
 import { AdaptiveSpin } from '../wire/spin.js';
 import type { ThreadWorkerData } from '../worker/thread-endpoint.js';
@@ -76,6 +79,8 @@ class ThreadLink implements Link {
   /** The flags the worker was started with, for messages about a worker that failed to start. */
   readonly #execArgv: string[];
   readonly #spin = new AdaptiveSpin(defaults.callerSpinMicros, defaults.wakeSpinMicros);
+  /** The request heads this worker keeps (a fresh worker keeps none). */
+  readonly #heads = new RequestHeads();
 
   constructor(options: WorkerOptions) {
     this.#options = options;
@@ -164,9 +169,18 @@ class ThreadLink implements Link {
   send(message: Request, { json, sizeHint, transferList }: Outgoing): void {
     const { words } = this.#views;
     if (Atomics.load(words, Word.REQUEST_ACK) !== this.#lastSent) this.#awaitRequestRead();
-    const length = writeMessage(message, json, this.#views.request, this.#port, transferList, sizeHint, this.#views.requestPayloads);
+    // A head the worker keeps: the values alone (a no-op call writes no bytes at all).
+    const headKey = json && !transferList ? this.#heads.keyOf(message) : undefined;
+    let head = headKey === undefined ? undefined : this.#heads.idOf(headKey);
+    let length = head === undefined ? undefined : writeValues(message[4], this.#views.request);
+    if (length === undefined) {
+      length = writeMessage(message, json, this.#views.request, this.#port, transferList, sizeHint, this.#views.requestPayloads);
+      // Whole, in the area, as JSON: the worker can keep its head (negative: "keep it as this number").
+      head = headKey !== undefined && length >= 0 && head === undefined ? -this.#heads.add(headKey) : 0;
+    }
     const seq = message[0];
     this.#lastSent = seq;
+    Atomics.store(words, Word.REQUEST_HEAD, head ?? 0);
     Atomics.store(words, Word.REQUEST_LENGTH, length);
     Atomics.store(words, Word.REQUEST_SEQ, seq);
     this.#wokeWorker = Atomics.load(words, Word.WORKER_PARKED) > 0;
@@ -241,8 +255,10 @@ class ThreadLink implements Link {
     const inArea = Atomics.load(words, Word.RESPONSE_SEQ);
     if (inArea === Atomics.load(words, Word.RESPONSE_ACK)) return undefined;
     let response: Response;
+    const length = Atomics.load(words, Word.RESPONSE_LENGTH);
     try {
-      response = readMessage(Atomics.load(words, Word.RESPONSE_LENGTH), this.#views.response, this.#port, this.#views.responsePayloads) as Response;
+      response =
+        length === OK_UNDEFINED ? [inArea, Status.OK] : (readMessage(length, this.#views.response, this.#port, this.#views.responsePayloads) as Response);
     } catch (error) {
       // E.g. a structure the worker's (larger) stack could serialize, but this thread cannot rebuild.
       response = [

@@ -68,6 +68,12 @@ export const Word = {
    * find out at its next poll.
    */
   CALLER_AWAITS_ACK: 14,
+  /**
+   * The request's head (op, target, key) by number (RequestHeads): 0, the request area holds the whole
+   * message; -n, the whole message, whose head the worker keeps as head n; n, only the values, as JSON
+   * (length 0: no values), of a request with head n.
+   */
+  REQUEST_HEAD: 15,
 } as const;
 export const HEADER_WORDS = 16;
 export const HEADER_BYTES = HEADER_WORDS * 4;
@@ -78,6 +84,8 @@ export const PAYLOAD_ON_PORT = -1;
 export const MESSAGE_ON_PORT = -2;
 /** Written as a length when the message is in the direction's payload area (binary parts copied raw). */
 export const PAYLOAD_IN_AREA = -3;
+/** Written as a response's length for [seq, Status.OK], "returned nothing": no bytes at all. */
+export const OK_UNDEFINED = -4;
 
 /** STARTING until the worker's own code runs; EXITED once its exit handler ran (process.exit, end). */
 export const WorkerState = { STARTING: 0, READY: 1, EXITED: 2 } as const;
@@ -510,3 +518,63 @@ function readPayloads(area: SharedArrayBuffer): unknown {
  * The worker appends (and waits for the caller to drain when full); the caller drains in order.
  */
 export const OUTPUT_RECORD_HEADER = 5;
+
+/** Heads kept per worker at most: beyond them requests go whole, as before. */
+const MAX_HEADS = 4096;
+
+/**
+ * The caller's numbering of request heads (Word.REQUEST_HEAD). A syncified function's calls repeat the same
+ * op, module URL and export name; JSON-encoded, those were most of a no-op call's bytes and of its time on
+ * both sides (write and read ~0.9 µs each). The first request of a head goes whole and tells the worker to keep
+ * its head; later ones carry their values alone. Not callback answers (their head is a different call each time),
+ * nor requests with flags or releases.
+ */
+export class RequestHeads {
+  readonly #ids = new Map<string, number>();
+
+  /** The head's key if this request may use one, else undefined. */
+  keyOf(request: Request): string | undefined {
+    if (request.length !== 5 || request[1] === Op.REPLY) return undefined;
+    const target = request[2];
+    const key = request[3];
+    // Typed: a handle 7 and a module "7" are different heads.
+    return `${request[1]}${typeof target === 'number' ? '#' : ':'}${target}\u0000${typeof key === 'number' ? '#' : ':'}${key}`;
+  }
+
+  /** The head's number, if the worker keeps it already. */
+  idOf(key: string): number | undefined {
+    return this.#ids.get(key);
+  }
+
+  /** Numbers a head sent whole (call it once the message is written): the worker keeps it as that number. 0 if full. */
+  add(key: string): number {
+    if (this.#ids.size >= MAX_HEADS) return 0;
+    const id = this.#ids.size + 1;
+    this.#ids.set(key, id);
+    return id;
+  }
+}
+
+/** Writes a request's values alone as JSON (length 0 for none); undefined if they do not fit the area. */
+export function writeValues(values: unknown[], area: Buffer): number | undefined {
+  if (values.length === 0) return 0;
+  const text = JSON.stringify(values);
+  if (text.length * 3 <= area.length || Buffer.byteLength(text) <= area.length) return area.write(text);
+  return undefined;
+}
+
+/** The worker's side of RequestHeads: the heads it was told to keep, rebuilt into whole requests. */
+export class KeptHeads {
+  readonly #heads: [op: Op, target: string | number, key: string | number][] = [];
+
+  keep(id: number, request: Request): void {
+    this.#heads[id] = [request[1], request[2], request[3]];
+  }
+
+  /** The request of head `id` whose values are in `area` (writeValues). */
+  rebuild(id: number, seq: number, length: number, area: Buffer): Request {
+    const head = this.#heads[id];
+    if (!head) throw new Error(`syncbridge: protocol error, request head ${id} was never sent`);
+    return [seq, head[0], head[1], head[2], length === 0 ? [] : (decode(area, length) as unknown[])];
+  }
+}

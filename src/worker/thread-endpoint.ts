@@ -11,6 +11,8 @@ import {
   type Event,
   type Layout,
   type LibraryFailure,
+  KeptHeads,
+  OK_UNDEFINED,
   type PayloadAreas,
   readMessage,
   type Request,
@@ -88,7 +90,11 @@ export function serveThread(): void {
     }
     let length: number;
     try {
-      length = writeMessage(message, json, views.response, port, transferList, sizeHint, views.responsePayloads);
+      // "Returned nothing", the most common answer: no bytes.
+      length =
+        message.length === 2 && message[1] === Status.OK
+          ? OK_UNDEFINED
+          : writeMessage(message, json, views.response, port, transferList, sizeHint, views.responsePayloads);
     } catch (error) {
       // classify() vets values first; this catches what it cannot foresee (e.g. a getter that throws late).
       const failure: LibraryFailure = {
@@ -104,6 +110,8 @@ export function serveThread(): void {
 
   /** The seq of the last request read out of the request area, by the serve loop or the pump. */
   let handled = 0;
+  /** The request heads the caller asked this worker to keep (protocol.ts, Word.REQUEST_HEAD). */
+  const heads = new KeptHeads();
   let pumping = false;
   let pumpParked = false;
 
@@ -112,7 +120,13 @@ export function serveThread(): void {
     handled = Atomics.load(words, Word.REQUEST_SEQ);
     let request: Request;
     try {
-      request = readMessage(Atomics.load(words, Word.REQUEST_LENGTH), views.request, port, views.requestPayloads) as Request;
+      const head = Atomics.load(words, Word.REQUEST_HEAD);
+      const length = Atomics.load(words, Word.REQUEST_LENGTH);
+      if (head > 0) request = heads.rebuild(head, handled, length, views.request);
+      else {
+        request = readMessage(length, views.request, port, views.requestPayloads) as Request;
+        if (head < 0) heads.keep(-head, request);
+      }
     } catch (error) {
       // E.g. a transfer list with an ArrayBuffer that had already been transferred: the caller's postMessage
       // took it, but it cannot be rebuilt here. The caller waits for this seq: fail that call, not the worker.
