@@ -162,6 +162,21 @@ test('a callback the worker no longer holds is let go on this side too (its clos
   assert.ok(grown < 100, `${grown.toFixed(0)} MiB of 300 MiB of callback closures are still held`);
 });
 
+test('a function in a call refused for a later argument is not held on this side (its closure can be collected)', async () => {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc');
+  const baseline = process.memoryUsage().arrayBuffers;
+  for (let i = 0; i < 200; i++) {
+    const big = new Uint8Array(1 << 20).fill(i); // 1 MiB that only the closure holds
+    // Argument 1 becomes a callback before argument 2 (a symbol) is refused: the call is never sent.
+    assertBridgeError(() => sdk.callOnly(() => big[0], Symbol('no')), ErrorCodes.CLONE);
+  }
+  await turn();
+  gc();
+  const grown = (process.memoryUsage().arrayBuffers - baseline) / (1 << 20);
+  assert.ok(grown < 100, `${grown.toFixed(0)} MiB of 200 MiB of refused calls' closures are still held`);
+});
+
 test('a callback that calls close() and then starts a new worker: the outer call says what stopped its worker, and the new worker survives', () => {
   const account = sdk.Account.open('before');
   assert.equal(account.name, 'before');

@@ -38,6 +38,8 @@ interface Encoded {
   flags: number;
   json: boolean;
   sizeHint: number;
+  /** The callbacks this message passes (counted as sent: if it is not sent after all, uncounted). */
+  callbacks?: number[];
 }
 
 /** One worker's session: its link, its proxies and callbacks, and the numbering of messages. */
@@ -99,11 +101,23 @@ export class Bridge {
         return { [MARK]: 'handle', id: remote.marker.id };
       }
       // A function of ours: the worker gets a function that calls back into this thread.
-      if (kind === 'function' && this.#live) return this.#live.connection.callbackMarker(value as (...args: unknown[]) => unknown, methodHolder(parent));
+      if (kind === 'function' && this.#live) {
+        const marker = this.#live.connection.callbackMarker(value as (...args: unknown[]) => unknown, methodHolder(parent));
+        this.#encodedCallbacks.push(marker.id);
+        return marker;
+      }
       // Not for other proxies: `instanceof` would run their traps (or throw, if revoked).
       return kind === 'instance' ? valueMarkerOf(value) : undefined;
     },
   };
+
+  /** The callbacks the message being encoded passes, so far (#encode). */
+  #encodedCallbacks: number[] = [];
+
+  /** A message that passed callbacks was not sent after all: the worker will never hold (nor drop) them. */
+  #unsend(live: Live, callbacks: number[] | undefined): void {
+    if (callbacks) for (const id of callbacks) live.connection.dropCallback(id, 1);
+  }
 
   call(op: Op, target: string | number, key: string | number, args: unknown[], settings: CallSettings, site: CallSite, connection?: Connection): unknown {
     const started = performance.now();
@@ -189,10 +203,13 @@ export class Bridge {
     let sizeHint = 0;
     const policy = this.#arguments;
     policy.replaced.clear();
+    this.#encodedCallbacks = [];
     for (let i = 0; i < values.length; i++) {
       const crossing = classify(values[i], `argument ${i + 1}`, policy);
       if (typeof crossing === 'string') {
         policy.replaced.clear();
+        // An earlier argument's function was counted as sent; this message never will be.
+        if (this.#live) this.#unsend(this.#live, this.#encodedCallbacks);
         throw refuse(crossing);
       }
       sizeHint += sizeHintOf(values[i]);
@@ -201,7 +218,7 @@ export class Bridge {
     if (policy.replaced.size === 0) return { values, flags: 0, json, sizeHint };
     const marked = withMarkers(values, policy.replaced) as unknown[];
     policy.replaced.clear();
-    return { values: marked, flags: REFS_FLAG, json, sizeHint };
+    return { values: marked, flags: REFS_FLAG, json, sizeHint, callbacks: this.#encodedCallbacks.length > 0 ? this.#encodedCallbacks : undefined };
   }
 
   /** Numbers one message (with the releases of collected proxies riding on it) and hands it to the link. */
@@ -219,6 +236,7 @@ export class Bridge {
     } catch (error) {
       live.seq--;
       if (releases) live.connection.requeueReleases(releases);
+      this.#unsend(live, encoded.callbacks);
       if (error instanceof SyncBridgeError) throw failure(error.code, `${site.label}: ${error.message}`, site, error.cause);
       throw failure(ErrorCodes.CLONE, `${site.label}: the arguments cannot be sent to the worker (${String(error)}).`, site, error);
     }

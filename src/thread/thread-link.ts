@@ -170,13 +170,13 @@ class ThreadLink implements Link {
     const { words } = this.#views;
     if (Atomics.load(words, Word.REQUEST_ACK) !== this.#lastSent) this.#awaitRequestRead();
     // A head the worker keeps: the values alone (a no-op call writes no bytes at all).
-    const headKey = json && !transferList ? this.#heads.keyOf(message) : undefined;
-    let head = headKey === undefined ? undefined : this.#heads.idOf(headKey);
+    const eligible = json && !transferList && RequestHeads.eligible(message);
+    let head = eligible ? this.#heads.idOf(message) : undefined;
     let length = head === undefined ? undefined : writeValues(message[4], this.#views.request);
     if (length === undefined) {
       length = writeMessage(message, json, this.#views.request, this.#port, transferList, sizeHint, this.#views.requestPayloads);
       // Whole, in the area, as JSON: the worker can keep its head (negative: "keep it as this number").
-      head = headKey !== undefined && length >= 0 && head === undefined ? -this.#heads.add(headKey) : 0;
+      head = eligible && length >= 0 && head === undefined ? -this.#heads.add(message) : 0;
     }
     const seq = message[0];
     this.#lastSent = seq;

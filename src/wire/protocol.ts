@@ -530,28 +530,32 @@ const MAX_HEADS = 4096;
  * nor requests with flags or releases.
  */
 export class RequestHeads {
-  readonly #ids = new Map<string, number>();
+  /**
+   * target → key → op → number. Maps of the values themselves, not of a key string built per call: a module
+   * URL is the same string every call, and its hash is computed once. (A handle 7 and a module "7" differ.)
+   */
+  readonly #ids = new Map<string | number, Map<string | number, number[]>>();
+  #count = 0;
 
-  /** The head's key if this request may use one, else undefined. */
-  keyOf(request: Request): string | undefined {
-    if (request.length !== 5 || request[1] === Op.REPLY) return undefined;
-    const target = request[2];
-    const key = request[3];
-    // Typed: a handle 7 and a module "7" are different heads.
-    return `${request[1]}${typeof target === 'number' ? '#' : ':'}${target}\u0000${typeof key === 'number' ? '#' : ':'}${key}`;
+  /** Whether this request may go by its head: not a callback answer, no flags, no releases. */
+  static eligible(request: Request): boolean {
+    return request.length === 5 && request[1] !== Op.REPLY;
   }
 
   /** The head's number, if the worker keeps it already. */
-  idOf(key: string): number | undefined {
-    return this.#ids.get(key);
+  idOf(request: Request): number | undefined {
+    return this.#ids.get(request[2])?.get(request[3])?.[request[1]];
   }
 
   /** Numbers a head sent whole (call it once the message is written): the worker keeps it as that number. 0 if full. */
-  add(key: string): number {
-    if (this.#ids.size >= MAX_HEADS) return 0;
-    const id = this.#ids.size + 1;
-    this.#ids.set(key, id);
-    return id;
+  add(request: Request): number {
+    if (this.#count >= MAX_HEADS) return 0;
+    let byKey = this.#ids.get(request[2]);
+    if (!byKey) this.#ids.set(request[2], (byKey = new Map()));
+    let byOp = byKey.get(request[3]);
+    if (!byOp) byKey.set(request[3], (byOp = []));
+    byOp[request[1]] = ++this.#count;
+    return this.#count;
   }
 }
 
