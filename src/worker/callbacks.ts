@@ -24,8 +24,8 @@ interface Outstanding {
   resolve(value: unknown): void;
   reject(error: unknown): void;
   name: string;
-  /** Where the worker called it, for the stack of an error it throws. */
-  frames: string;
+  /** Where the worker called it, for the stack of an error it throws: captured, formatted only if it does. */
+  site: { stack?: string };
 }
 
 let sink: EventSink | undefined;
@@ -77,6 +77,11 @@ export function waitingFor(): string[] {
   return [...outstanding.values()].map((call) => call.name);
 }
 
+/** A captured call site's frames, without its first line (formatting a stack costs more than capturing it). */
+function framesOf(site: { stack?: string }): string {
+  return (site.stack ?? '').split('\n').slice(1).join('\n');
+}
+
 /** The local function for a callback marker: the same one while it lives. */
 export function callbackFor(marker: CallbackMarker): (...args: unknown[]) => unknown {
   const entry = functions.get(marker.id);
@@ -89,9 +94,9 @@ export function callbackFor(marker: CallbackMarker): (...args: unknown[]) => unk
   const fn = {
     [name](...args: unknown[]) {
       // Where the worker called it, without our frames: the far half of a thrown error's stack.
-      const holder: { stack?: string } = {};
-      Error.captureStackTrace(holder, fn);
-      return invoke(id, name || 'anonymous function', args, (holder.stack ?? '').split('\n').slice(1).join('\n'));
+      const site: { stack?: string } = {};
+      Error.captureStackTrace(site, fn);
+      return invoke(id, name || 'anonymous function', args, site);
     },
   }[name]!;
   functions.set(id, { ref: new WeakRef(fn), revived: (entry?.revived ?? 0) + 1 });
@@ -100,7 +105,7 @@ export function callbackFor(marker: CallbackMarker): (...args: unknown[]) => unk
   return fn;
 }
 
-function invoke(id: number, name: string, args: unknown[], frames: string): Promise<unknown> {
+function invoke(id: number, name: string, args: unknown[], site: { stack?: string }): Promise<unknown> {
   const policy = policyFor();
   for (let i = 0; i < args.length; i++) {
     const problem = classify(args[i], `argument ${i + 1} of callback ${name}`, policy);
@@ -109,7 +114,7 @@ function invoke(id: number, name: string, args: unknown[], frames: string): Prom
   const flags = policy.replaced.size > 0 || (policy.hidden?.size ?? 0) > 0 ? REFS_FLAG : 0;
   const sent = flags ? (withMarkers(args, policy.replaced, new Map(), policy.hidden) as unknown[]) : args;
   const callId = ++lastCallId;
-  const answer = new Promise<unknown>((resolve, reject) => outstanding.set(callId, { resolve, reject, name, frames }));
+  const answer = new Promise<unknown>((resolve, reject) => outstanding.set(callId, { resolve, reject, name, site }));
   if (outstanding.size === 1) onBusy();
   try {
     sink!.post(['call', callId, id, sent, flags]);
@@ -126,7 +131,7 @@ export function settle(callId: number, status: number, value: unknown, flags: nu
   outstanding.delete(callId);
   try {
     if (status === Status.OK) call.resolve(flags === REFS_FLAG ? revived(value, revive) : value);
-    else if (status === Status.THROW) call.reject(decodeThrown(value as EncodedThrown, call.frames, CALLBACK_BOUNDARY));
+    else if (status === Status.THROW) call.reject(decodeThrown(value as EncodedThrown, framesOf(call.site), CALLBACK_BOUNDARY));
     else {
       const { code, message, cause } = value as LibraryFailure;
       call.reject(

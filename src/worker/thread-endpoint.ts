@@ -155,6 +155,8 @@ export function serveThread(): void {
     Atomics.sub(words, Word.WORKER_PARKED, 1);
   };
 
+  /** The pump's spin: an answer needs the caller to run the callback first, so it gets the wake-up allowance too. */
+  const pumpSpin = new AdaptiveSpin(spinMicros, wakeSpinMicros);
   /**
    * While callbacks are outstanding, the serve loop may be awaiting the very call that made them; the
    * caller, running a callback, may meanwhile call this worker again or answer. The pump reads those
@@ -169,6 +171,9 @@ export function serveThread(): void {
           void serveNext();
           continue;
         }
+        // The answer of a quick callback comes within a spin; a parked pump is woken through the event loop,
+        // tens of µs later (a callback round trip measured 56 µs parking, against a 1.5 µs call).
+        if (pumpSpin.spin(words, Word.REQUEST_SEQ, handled, pumpSpin.budget(true))) continue;
         pumpParked = true;
         await parked();
         pumpParked = false;
@@ -185,7 +190,8 @@ export function serveThread(): void {
       output.active = count > 0;
     },
     callbacksBusy: (busy) => {
-      if (busy) void pump();
+      // After the call event is posted (busy comes just before it): the pump spins for the answer at once.
+      if (busy) queueMicrotask(() => void pump());
       // The last answer arrived: a parked pump must wake up to stop (a stale waiter would linger otherwise).
       else if (pumpParked) Atomics.notify(words, Word.REQUEST_SEQ);
     },
