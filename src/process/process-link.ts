@@ -227,6 +227,14 @@ class ProcessLink implements Link {
     try {
       writeAllSync(fd, frameOf(FrameKind.SOURCE, source), () => this.#readAvailable());
     } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (code === 'EPIPE' || code === 'ECONNRESET') {
+        // The child ended before it read its code (a bad flag, a preload that exits): a failed start, said as one
+        // (a race with the same cause otherwise reported at the first read, and so worded differently).
+        this.#exited ??= exitStatusOf(child.pid);
+        child.kill('SIGKILL');
+        throw libraryError(ErrorCodes.WORKER_EXIT, this.whyEnded(), { cause: error });
+      }
       child.kill('SIGKILL');
       throw libraryError(ErrorCodes.WORKER_EXIT, `the worker process could not be given its code: ${(error as Error).message}`, { cause: error });
     }

@@ -289,9 +289,7 @@ export function writeMessage(
   }
   if (json) {
     const text = JSON.stringify(message);
-    // At most 3 bytes per UTF-16 unit: if that fits, encode in place without measuring first.
-    if (text.length * 3 <= area.length || Buffer.byteLength(text) <= area.length) return area.write(text);
-    return transfer(Buffer.from(text), port);
+    return writeText(text, area) ?? transfer(Buffer.from(text), port);
   }
   const bytes = v8.serialize(message);
   if (bytes.length <= area.length) {
@@ -299,6 +297,13 @@ export function writeMessage(
     return bytes.length;
   }
   return transfer(bytes, port);
+}
+
+/** Writes JSON text into the area if it fits: its length in bytes, else undefined. */
+function writeText(text: string, area: Buffer): number | undefined {
+  // At most 3 bytes per UTF-16 unit: if that fits, encode in place without measuring first.
+  if (text.length * 3 <= area.length || Buffer.byteLength(text) <= area.length) return area.write(text);
+  return undefined;
 }
 
 function transfer(bytes: Buffer, port: MessagePort): number {
@@ -561,10 +566,7 @@ export class RequestHeads {
 
 /** Writes a request's values alone as JSON (length 0 for none); undefined if they do not fit the area. */
 export function writeValues(values: unknown[], area: Buffer): number | undefined {
-  if (values.length === 0) return 0;
-  const text = JSON.stringify(values);
-  if (text.length * 3 <= area.length || Buffer.byteLength(text) <= area.length) return area.write(text);
-  return undefined;
+  return values.length === 0 ? 0 : writeText(JSON.stringify(values), area);
 }
 
 /** The worker's side of RequestHeads: the heads it was told to keep, rebuilt into whole requests. */
