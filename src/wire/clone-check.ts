@@ -13,6 +13,7 @@
  */
 import { types } from 'node:util';
 import type { Marker } from '../remote/markers.js';
+import { TYPED_ARRAY_CLASSES } from './typed-arrays.js';
 
 /**
  * What may cross by reference (or as a marker) instead of being refused: the caller's policy for arguments
@@ -118,21 +119,7 @@ const builtins = new Map<object, 'map' | 'set' | 'indexed' | 'leaf'>([
   [DataView.prototype, 'indexed'],
   [Buffer.prototype, 'indexed'],
 ]);
-for (const TypedArray of [
-  Int8Array,
-  Uint8Array,
-  Uint8ClampedArray,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  Float32Array,
-  Float64Array,
-  BigInt64Array,
-  BigUint64Array,
-]) {
-  builtins.set(TypedArray.prototype, 'indexed');
-}
+for (const TypedArray of TYPED_ARRAY_CLASSES) builtins.set(TypedArray.prototype, 'indexed');
 
 const SUBCLASS_BASES: Array<[(value: object) => boolean, string]> = [
   [(v) => types.isMap(v), 'Map'],

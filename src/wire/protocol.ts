@@ -31,6 +31,7 @@
 import { types } from 'node:util';
 import v8 from 'node:v8';
 import { receiveMessageOnPort, type MessagePort, type TransferListItem } from 'node:worker_threads';
+import { TYPED_ARRAY_CLASSES } from './typed-arrays.js';
 
 /** Indices of the Int32 control words at the start of the shared buffer. */
 export const Word = {
@@ -372,22 +373,7 @@ const GROW_STEP = 64 * 1024;
  * rebuilt as the same class over a fresh ArrayBuffer. Index 0 is ArrayBuffer itself.
  */
 type ViewClass = new (buffer: ArrayBuffer) => ArrayBufferView;
-const VIEW_CLASSES: (ViewClass | undefined)[] = [
-  undefined,
-  Uint8Array,
-  Int8Array,
-  Uint8ClampedArray,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  Float32Array,
-  Float64Array,
-  BigInt64Array,
-  BigUint64Array,
-  DataView,
-  Buffer as unknown as ViewClass,
-];
+const VIEW_CLASSES: (ViewClass | undefined)[] = [undefined, ...TYPED_ARRAY_CLASSES, DataView, Buffer as unknown as ViewClass];
 const BUFFER_KIND = VIEW_CLASSES.length - 1;
 const KIND_OF_PROTOTYPE = new Map<object, number>(VIEW_CLASSES.map((Class, kind) => [Class ? Class.prototype : ArrayBuffer.prototype, kind]));
 
