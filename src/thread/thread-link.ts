@@ -29,6 +29,7 @@ import {
   writeMessage,
   writeValues,
 } from '../wire/protocol.js';
+import { SpareBuffer } from '../wire/spare-buffer.js';
 import { AdaptiveSpin } from '../wire/spin.js';
 import type { ThreadWorkerData } from '../worker/thread-endpoint.js';
 import { defaultExecArgv } from './loaders.js';
@@ -81,6 +82,8 @@ class ThreadLink implements Link {
   readonly #spin = new AdaptiveSpin(defaults.callerSpinMicros, defaults.wakeSpinMicros);
   /** The request heads this worker keeps (a fresh worker keeps none). */
   readonly #heads = new RequestHeads();
+  /** The buffer for the next answer's big binary part, made ready while the worker works. */
+  readonly #spare = new SpareBuffer();
 
   constructor(options: WorkerOptions) {
     this.#options = options;
@@ -222,6 +225,9 @@ class ThreadLink implements Link {
       if (Atomics.load(words, Word.WORKER_STATE) === WorkerState.EXITED || Atomics.load(words, Word.WORKER_GONE) === 1) return ENDED;
       if (Atomics.load(words, Word.OUTPUT_LENGTH) > 0) drainOutput(this.#views);
       if (!spun) {
+        // While the worker works: the answer's big part, if the last answers had one of a size, gets its
+        // memory ready (spare-buffer.ts); it stops once the answer has come (the rest faults in as it is copied).
+        while (this.#spare.wanted && Atomics.load(words, Word.SIGNAL) === signal && this.#spare.prepare());
         // Spin first: the answer to a quick call arrives before a park/wake cycle would finish.
         spun = true;
         this.#spin.spin(words, Word.SIGNAL, signal, this.#spin.budget(this.#wokeWorker));
@@ -257,8 +263,10 @@ class ThreadLink implements Link {
     let response: Response;
     const length = Atomics.load(words, Word.RESPONSE_LENGTH);
     try {
-      response =
-        length === OK_UNDEFINED ? [inArea, Status.OK] : (readMessage(length, this.#views.response, this.#port, this.#views.responsePayloads) as Response);
+      if (length === OK_UNDEFINED) {
+        this.#spare.noteReceived(0);
+        response = [inArea, Status.OK];
+      } else response = readMessage(length, this.#views.response, this.#port, this.#views.responsePayloads, this.#spare) as Response;
     } catch (error) {
       // E.g. a structure the worker's (larger) stack could serialize, but this thread cannot rebuild.
       response = [

@@ -10,6 +10,7 @@
  */
 import fs from 'node:fs';
 import v8 from 'node:v8';
+import { deserialize } from './deserialize.js';
 
 export const FrameKind = {
   JSON: 1,
@@ -57,7 +58,7 @@ export function messageFrame(message: unknown, json: boolean): Uint8Array[] {
 }
 
 export function decodeMessage(kind: FrameKind, payload: Buffer): unknown {
-  return kind === FrameKind.JSON ? JSON.parse(payload.toString('utf8')) : v8.deserialize(payload);
+  return kind === FrameKind.JSON ? JSON.parse(payload.toString('utf8')) : deserialize(payload);
 }
 
 export interface Frame {

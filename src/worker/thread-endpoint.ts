@@ -23,6 +23,7 @@ import {
   WorkerState,
   writeMessage,
 } from '../wire/protocol.js';
+import { SpareBuffer } from '../wire/spare-buffer.js';
 import { AdaptiveSpin } from '../wire/spin.js';
 import { outstandingCallbacks } from './callbacks.js';
 import { handle, isRetiring, refuse, setUpDispatch } from './dispatch.js';
@@ -45,6 +46,8 @@ export interface ThreadWorkerData {
 
 /** Often enough for timers and I/O under back-to-back calls; rarely enough to cost little (~1%). */
 const YIELD_EVERY_MS = 10;
+/** A spare buffer (spare-buffer.ts) is let go after this long without requests. */
+const SPARE_IDLE_MS = 1000;
 /** A spin through the caller's gap (up to SYNCBRIDGE_SPIN_GAP_MICROS) lets the event loop run this often. */
 const SPIN_SLICE_MICROS = 500;
 
@@ -112,6 +115,8 @@ export function serveThread(): void {
   let handled = 0;
   /** The request heads the caller asked this worker to keep (protocol.ts, Word.REQUEST_HEAD). */
   const heads = new KeptHeads();
+  /** The buffer for the next request's big binary part, made ready in the gap before it comes. */
+  const spare = new SpareBuffer();
   let pumping = false;
   let pumpParked = false;
 
@@ -122,9 +127,11 @@ export function serveThread(): void {
     try {
       const head = Atomics.load(words, Word.REQUEST_HEAD);
       const length = Atomics.load(words, Word.REQUEST_LENGTH);
-      if (head > 0) request = heads.rebuild(head, handled, length, views.request);
-      else {
-        request = readMessage(length, views.request, port, views.requestPayloads) as Request;
+      if (head > 0) {
+        spare.noteReceived(0);
+        request = heads.rebuild(head, handled, length, views.request);
+      } else {
+        request = readMessage(length, views.request, port, views.requestPayloads, spare) as Request;
         if (head < 0) heads.keep(-head, request);
       }
     } catch (error) {
@@ -151,7 +158,11 @@ export function serveThread(): void {
   const parked = async (): Promise<void> => {
     Atomics.add(words, Word.WORKER_PARKED, 1);
     const waiting = Atomics.waitAsync(words, Word.REQUEST_SEQ, handled);
+    // Calls have stopped for now: a spare made ready for the next request's part is not held for long.
+    const dropSpare = waiting.async && spare.held ? setTimeout(() => spare.drop(), SPARE_IDLE_MS) : undefined;
+    dropSpare?.unref();
     if (waiting.async) await waiting.value;
+    if (dropSpare) clearTimeout(dropSpare);
     Atomics.sub(words, Word.WORKER_PARKED, 1);
   };
 
@@ -237,6 +248,8 @@ export function serveThread(): void {
       // When the request was seen: the spin's own clock reading where it found it, else the clock now.
       let seen = -1;
       if (Atomics.load(words, Word.REQUEST_SEQ) === handled) {
+        // In the gap: the next request's big part, if the last requests had one of a size, gets its memory ready.
+        while (spare.wanted && Atomics.load(words, Word.REQUEST_SEQ) === handled && spare.prepare());
         const spun = awaitRequest();
         if (!(spun === true || (spun !== false && (await spun)))) {
           await parked();

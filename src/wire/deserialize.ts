@@ -1,0 +1,39 @@
+/**
+ * v8 deserialization with every typed array, DataView and Buffer in an ArrayBuffer of its own.
+ *
+ * Node's (and Deno's) v8.deserialize returns each of them as a view into the bytes it reads: a 3-byte
+ * Uint8Array answered by the worker came back with `byteOffset` 23 over an 8 KiB `buffer` holding the rest of
+ * the message (or Node's shared Buffer pool), and two arrays of one answer shared that buffer. Code that
+ * reads `.buffer` (`new Float64Array(x.buffer)`, `Buffer.from(x.buffer)`, WebAssembly, a decoder) then
+ * read other bytes. The structured clone gives each its own buffer, and so do the payload areas
+ * (protocol.ts): so must this path. Bun's node:v8 already does (and has no _readHostObject to override).
+ */
+import v8 from 'node:v8';
+import { freshBuffer } from './spare-buffer.js';
+
+type HostReader = { _readHostObject(): unknown };
+const overridable = typeof (v8.DefaultDeserializer?.prototype as Partial<HostReader> | undefined)?._readHostObject === 'function';
+
+/** The same bytes in a buffer of their own, as the same class; the view itself if it already owns its buffer. */
+function owning(view: ArrayBufferView): ArrayBufferView {
+  if (view.byteOffset === 0 && view.buffer.byteLength === view.byteLength) return view;
+  const own = freshBuffer(view.byteLength);
+  own.set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+  if (Buffer.isBuffer(view)) return own;
+  const Class = view.constructor as new (buffer: ArrayBuffer) => ArrayBufferView;
+  return new Class(own.buffer as ArrayBuffer);
+}
+
+class OwningDeserializer extends v8.DefaultDeserializer {
+  _readHostObject(): unknown {
+    const value = (v8.DefaultDeserializer.prototype as unknown as HostReader)._readHostObject.call(this);
+    return ArrayBuffer.isView(value) ? owning(value) : value;
+  }
+}
+
+export function deserialize(bytes: Uint8Array): unknown {
+  if (!overridable) return v8.deserialize(bytes);
+  const reader = new OwningDeserializer(bytes);
+  reader.readHeader();
+  return reader.readValue();
+}
