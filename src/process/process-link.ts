@@ -27,6 +27,7 @@ import { ENDED, type Incoming, type Link, type Outgoing } from '../session/link.
 import { defaultExecArgv } from '../thread/loaders.js';
 import { decodeMessage, type Frame, FrameKind, FrameReader, frameOf, messageFrame, writeAllSync } from '../wire/frames.js';
 import { writeWorkerOutput } from '../wire/output.js';
+import { SpareBuffer } from '../wire/spare-buffer.js';
 import type { Request } from '../wire/protocol.js';
 import { detach, isDetached } from '../wire/transfer.js';
 
@@ -46,6 +47,8 @@ const BOOTSTRAP =
 const IN_WORKER_PROCESS = 'SYNCBRIDGE_WORKER_PROCESS';
 
 const READ_CHUNK = 64 * 1024;
+/** While a spare buffer is made ready, the socket is looked at after every this many steps (16 KiB each). */
+const PROBE_EVERY_STEPS = 4;
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /** The heap and stack limits a process takes as flags (resourceLimits, in the units worker_threads uses). */
@@ -142,6 +145,8 @@ class ProcessLink implements Link {
   readonly #execArgv: string[];
   readonly #options: WorkerOptions;
   readonly #reader = new FrameReader();
+  /** The buffer for the next answer's big binary part, made ready while the worker works. */
+  readonly #spare = new SpareBuffer();
   readonly #readBuffer = Buffer.allocUnsafe(READ_CHUNK);
   #ready = false;
   /** Our end of the socket reached its end: the child is gone (or going). */
@@ -288,6 +293,9 @@ class ProcessLink implements Link {
     // socket-buffer-sized pieces, each one a moment after the last).
     let lastProgress = entered;
     const spinMs = (defaults.callerSpinMicros + defaults.wakeSpinMicros) / 1000;
+    // While the worker works: the answer's big binary part, if the last answers had one of a size, gets its
+    // memory ready (spare-buffer.ts). A look at the socket costs a system call: one per few steps.
+    for (let step = 1; this.#spare.wanted && this.#spare.prepare(); step++) if (step % PROBE_EVERY_STEPS === 0 && this.#readAvailable()) break;
     for (;;) {
       const frame = this.#reader.next();
       if (frame) {
@@ -358,7 +366,11 @@ class ProcessLink implements Link {
         return undefined;
       case FrameKind.JSON:
       case FrameKind.V8:
-        return decodeMessage(frame.kind, frame.payload) as Incoming;
+        try {
+          return decodeMessage(frame.kind, frame.payload, this.#spare) as Incoming;
+        } finally {
+          this.#reader.release(frame);
+        }
       default:
         return undefined;
     }

@@ -9,15 +9,15 @@
  * (protocol.ts): so must this path. Bun's node:v8 already does (and has no _readHostObject to override).
  */
 import v8 from 'node:v8';
-import { freshBuffer } from './spare-buffer.js';
+import { freshBuffer, type SpareBuffer } from './spare-buffer.js';
 
 type HostReader = { _readHostObject(): unknown };
 const overridable = typeof (v8.DefaultDeserializer?.prototype as Partial<HostReader> | undefined)?._readHostObject === 'function';
 
 /** The same bytes in a buffer of their own, as the same class; the view itself if it already owns its buffer. */
-function owning(view: ArrayBufferView): ArrayBufferView {
+function owning(view: ArrayBufferView, spare: SpareBuffer | undefined): ArrayBufferView {
   if (view.byteOffset === 0 && view.buffer.byteLength === view.byteLength) return view;
-  const own = freshBuffer(view.byteLength);
+  const own = spare ? spare.take(view.byteLength) : freshBuffer(view.byteLength);
   own.set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
   if (Buffer.isBuffer(view)) return own;
   const Class = view.constructor as new (buffer: ArrayBuffer) => ArrayBufferView;
@@ -25,15 +25,28 @@ function owning(view: ArrayBufferView): ArrayBufferView {
 }
 
 class OwningDeserializer extends v8.DefaultDeserializer {
+  largest = 0;
+  constructor(
+    bytes: Uint8Array,
+    readonly spare: SpareBuffer | undefined,
+  ) {
+    super(bytes);
+  }
+
   _readHostObject(): unknown {
     const value = (v8.DefaultDeserializer.prototype as unknown as HostReader)._readHostObject.call(this);
-    return ArrayBuffer.isView(value) ? owning(value) : value;
+    if (!ArrayBuffer.isView(value)) return value;
+    if (value.byteLength > this.largest) this.largest = value.byteLength;
+    return owning(value, this.spare);
   }
 }
 
-export function deserialize(bytes: Uint8Array): unknown {
+/** `spare`: where a big view's copy may come from (a buffer made ready while this side waited; spare-buffer.ts). */
+export function deserialize(bytes: Uint8Array, spare?: SpareBuffer): unknown {
   if (!overridable) return v8.deserialize(bytes);
-  const reader = new OwningDeserializer(bytes);
+  const reader = new OwningDeserializer(bytes, spare);
   reader.readHeader();
-  return reader.readValue();
+  const value = reader.readValue();
+  spare?.noteReceived(reader.largest);
+  return value;
 }

@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import v8 from 'node:v8';
 import { deserialize } from './deserialize.js';
+import type { SpareBuffer } from './spare-buffer.js';
 
 export const FrameKind = {
   JSON: 1,
@@ -57,8 +58,11 @@ export function messageFrame(message: unknown, json: boolean): Uint8Array[] {
   return [Buffer.concat([header(FrameKind.V8, bytes.length), bytes])];
 }
 
-export function decodeMessage(kind: FrameKind, payload: Buffer): unknown {
-  return kind === FrameKind.JSON ? JSON.parse(payload.toString('utf8')) : deserialize(payload);
+/** `spare`: this side's buffer for big binary parts (spare-buffer.ts), told of every message decoded. */
+export function decodeMessage(kind: FrameKind, payload: Buffer, spare?: SpareBuffer): unknown {
+  if (kind === FrameKind.V8) return deserialize(payload, spare);
+  spare?.noteReceived(0);
+  return JSON.parse(payload.toString('utf8'));
 }
 
 export interface Frame {
@@ -66,9 +70,20 @@ export interface Frame {
   payload: Buffer;
 }
 
-/** Bytes in, whole frames out, each payload copied once into a buffer of its own. */
+/** A message frame's body from this size is read into the reader's kept buffer (FrameReader.release). */
+const KEEP_BODY_ABOVE = 64 * 1024;
+
+/**
+ * Bytes in, whole frames out, each payload copied once into a buffer of its own; except a big message's
+ * (JSON or v8), which is read into one buffer the reader keeps and lends out until release(): decoding
+ * copies everything out of it (deserialize.ts gives views buffers of their own), and fresh memory costs a
+ * page fault per 4 KiB page, the larger part of copying a megabyte here.
+ */
 export class FrameReader {
   readonly #head = Buffer.alloc(FRAME_HEADER);
+  /** The kept buffer for big message bodies (as large as the largest lately), and whether it is lent out. */
+  #kept: Buffer | undefined;
+  #lent = false;
   #headFill = 0;
   #body: Buffer | undefined;
   #bodyFill = 0;
@@ -85,7 +100,7 @@ export class FrameReader {
         offset += take;
         if (this.#headFill < FRAME_HEADER) return;
         this.#kind = this.#head[4] as FrameKind;
-        this.#body = Buffer.allocUnsafe(this.#head.readUInt32LE(0) - 1);
+        this.#body = this.#bodyFor(this.#kind, this.#head.readUInt32LE(0) - 1);
         this.#bodyFill = 0;
         this.#headFill = 0;
       }
@@ -96,6 +111,19 @@ export class FrameReader {
       if (this.#bodyFill === this.#body.length) this.#complete();
     }
     if (this.#body && this.#bodyFill === this.#body.length) this.#complete();
+  }
+
+  #bodyFor(kind: FrameKind, length: number): Buffer {
+    if (length < KEEP_BODY_ABOVE || this.#lent || (kind !== FrameKind.JSON && kind !== FrameKind.V8)) return Buffer.allocUnsafe(length);
+    // Grown to fit; a much smaller message lets a big kept buffer go rather than hold it.
+    if (!this.#kept || this.#kept.length < length || this.#kept.length > 4 * length) this.#kept = Buffer.allocUnsafeSlow(length);
+    this.#lent = true;
+    return this.#kept.subarray(0, length);
+  }
+
+  /** Gives back a message frame's body once it is decoded (nothing may refer to it afterwards). */
+  release(frame: Frame): void {
+    if (this.#kept !== undefined && frame.payload.buffer === this.#kept.buffer) this.#lent = false;
   }
 
   #complete(): void {

@@ -35,50 +35,58 @@ import { deserialize } from './deserialize.js';
 import { SpareBuffer } from './spare-buffer.js';
 import { TYPED_ARRAY_CLASSES } from './typed-arrays.js';
 
-/** Indices of the Int32 control words at the start of the shared buffer. */
+/**
+ * Indices of the Int32 control words at the start of the shared buffer: the words the caller writes, then
+ * 128 bytes on those the worker writes, then 128 bytes before the areas. Both sides spin on these words; on
+ * one cache line, every store either side made (an acknowledgement, a length) took the line away from the
+ * other's spin and back again. 128 bytes apart they are on different 64-byte lines whatever the buffer's
+ * alignment (JavaScript cannot choose it).
+ */
 export const Word = {
+  // The caller's words.
   /** Bumped by the caller when a request is ready; the worker waits on it. */
   REQUEST_SEQ: 0,
-  /** Bumped by the worker whenever the caller should look again (response, output to drain, exit). */
-  SIGNAL: 1,
-  /** The seq of the request whose response is in the response area. */
-  RESPONSE_SEQ: 2,
-  REQUEST_LENGTH: 3,
-  RESPONSE_LENGTH: 4,
-  /** Bytes of captured stdout/stderr records waiting in the output area; the caller drains and zeroes it. */
-  OUTPUT_LENGTH: 5,
-  WORKER_STATE: 6,
-  EXIT_CODE: 7,
-  /** Set by the watchdog when the worker's thread has ended, however it ended (see watchdog.ts). */
-  WORKER_GONE: 8,
-  /**
-   * 1 while that side is parked (or about to park). The other side calls Atomics.notify only then: a
-   * notify is a lock and often a syscall, and a spinning side does not need one. Each side publishes
-   * its flag before its last check, so one of the two always sees the other (sequential consistency).
-   */
-  CALLER_PARKED: 9,
-  /** How many of the worker's waiters are parked (its serve loop, and its pump while callbacks run). */
-  WORKER_PARKED: 10,
-  /** The seq of the last request the worker has read out of the request area: the area is free again. */
-  REQUEST_ACK: 11,
-  /** The seq of the last response the caller has read out of the response area: the area is free again. */
-  RESPONSE_ACK: 12,
-  /** Bumped by the worker for each event it posts on the events port (callback calls, late responses). */
-  EVENTS_POSTED: 13,
-  /**
-   * 1 while the caller waits for REQUEST_ACK (its next message must not overwrite one the worker has not
-   * read): the worker then notifies REQUEST_ACK when it reads a request, instead of leaving the caller to
-   * find out at its next poll.
-   */
-  CALLER_AWAITS_ACK: 14,
+  REQUEST_LENGTH: 1,
   /**
    * The request's head (op, target, key) by number (RequestHeads): 0, the request area holds the whole
    * message; -n, the whole message, whose head the worker keeps as head n; n, only the values, as JSON
    * (length 0: no values), of a request with head n.
    */
-  REQUEST_HEAD: 15,
+  REQUEST_HEAD: 2,
+  /**
+   * 1 while that side is parked (or about to park). The other side calls Atomics.notify only then: a
+   * notify is a lock and often a syscall, and a spinning side does not need one. Each side publishes
+   * its flag before its last check, so one of the two always sees the other (sequential consistency).
+   */
+  CALLER_PARKED: 3,
+  /** The seq of the last response the caller has read out of the response area: the area is free again. */
+  RESPONSE_ACK: 4,
+  /**
+   * 1 while the caller waits for REQUEST_ACK (its next message must not overwrite one the worker has not
+   * read): the worker then notifies REQUEST_ACK when it reads a request, instead of leaving the caller to
+   * find out at its next poll.
+   */
+  CALLER_AWAITS_ACK: 5,
+  // The worker's words (128 bytes on).
+  /** Bumped by the worker whenever the caller should look again (response, output to drain, exit). */
+  SIGNAL: 32,
+  /** The seq of the request whose response is in the response area. */
+  RESPONSE_SEQ: 33,
+  RESPONSE_LENGTH: 34,
+  /** Bytes of captured stdout/stderr records waiting in the output area; the caller drains and zeroes it. */
+  OUTPUT_LENGTH: 35,
+  WORKER_STATE: 36,
+  EXIT_CODE: 37,
+  /** How many of the worker's waiters are parked (its serve loop, and its pump while callbacks run). */
+  WORKER_PARKED: 38,
+  /** The seq of the last request the worker has read out of the request area: the area is free again. */
+  REQUEST_ACK: 39,
+  /** Bumped by the worker for each event it posts on the events port (callback calls, late responses). */
+  EVENTS_POSTED: 40,
+  /** Set by the watchdog when the worker's thread has ended, however it ended (see watchdog.ts). */
+  WORKER_GONE: 41,
 } as const;
-export const HEADER_WORDS = 16;
+export const HEADER_WORDS = 64;
 export const HEADER_BYTES = HEADER_WORDS * 4;
 
 /** Written as a length when the payload did not fit its area and travels through the MessagePort instead. */

@@ -11,6 +11,7 @@ import net from 'node:net';
 import { detectRuntime } from '../env/runtime.js';
 import { ErrorCodes } from '../errors.js';
 import { decodeMessage, FrameKind, FrameReader, frameOf, messageFrame, writeAllSync } from '../wire/frames.js';
+import { SpareBuffer } from '../wire/spare-buffer.js';
 import { patchOutput } from '../wire/output.js';
 import { detach } from '../wire/transfer.js';
 import type { Request, Response } from '../wire/protocol.js';
@@ -110,6 +111,8 @@ export function serveProcess(): void {
   });
 
   const reader = new FrameReader();
+  /** The buffer for the next request's big binary part, made ready in the spin after an answer. */
+  const spare = new SpareBuffer();
   /**
    * After an answer, read the socket in a short spin (the caller's spin budget, which it sets in our
    * environment): a process woken from epoll takes tens of µs, a spinning one answers the next request of
@@ -118,14 +121,25 @@ export function serveProcess(): void {
   // Only on the socket's non-blocking descriptor: the fs.read path's is blocking, and its reads are in flight.
   const spinMicros = socket ? Number(process.env.SYNCBRIDGE_SPIN_MICROS) || 0 : 0;
   const spinBuffer = Buffer.allocUnsafe(64 * 1024);
+  /** While a spare buffer is made ready, the socket is looked at after every this many steps (16 KiB each). */
+  const PROBE_EVERY_STEPS = 4;
   let spinQueued = false;
   const spinForNext = () => {
     spinQueued = false;
-    const until = performance.now() + spinMicros / 1000;
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0; // an empty read throws EAGAIN: without a stack, cheaply
     try {
-      while (performance.now() < until) {
+      // First, if the last requests had a big binary part of one size, the next one's memory (spare-buffer.ts),
+      // looking at the socket every few steps; then the spin proper.
+      let preparing = spare.wanted;
+      let until = preparing ? Number.POSITIVE_INFINITY : performance.now() + spinMicros / 1000;
+      for (let step = 1; ; step++) {
+        if (preparing) {
+          preparing = spare.prepare();
+          if (!preparing) until = performance.now() + spinMicros / 1000;
+          else if (step % PROBE_EVERY_STEPS !== 0) continue;
+        }
+        if (performance.now() >= until) break;
         let count: number;
         try {
           count = fs.readSync(CHANNEL_FD, spinBuffer, 0, spinBuffer.length, null);
@@ -148,8 +162,10 @@ export function serveProcess(): void {
       if (frame.kind !== FrameKind.JSON && frame.kind !== FrameKind.V8) continue;
       let request: Request;
       try {
-        request = decodeMessage(frame.kind, frame.payload) as Request;
+        request = decodeMessage(frame.kind, frame.payload, spare) as Request;
+        reader.release(frame);
       } catch (error) {
+        reader.release(frame);
         // The seq is unknown here; the caller's own copy of the message was vetted, so this is rare.
         fs.writeSync(2, `syncbridge: a request could not be read in the worker process: ${String(error)}\n`);
         continue;
