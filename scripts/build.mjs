@@ -70,9 +70,45 @@ fs.chmodSync(path.join(dist, 'cli.mjs'), 0o755);
 // Declarations, emitted once and copied: TypeScript reads dist/types as ES module declarations (the package
 // is "type": "module") and dist/cjs-types, marked "commonjs", as CommonJS ones for require() users.
 execFileSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit' });
+pruneDeclarations(path.join(dist, 'types'));
 fs.cpSync(path.join(dist, 'types'), path.join(dist, 'cjs-types'), { recursive: true });
 fs.writeFileSync(path.join(dist, 'cjs-types/package.json'), '{ "type": "commonjs" }\n');
 fs.writeFileSync(path.join(dist, 'index.d.mts'), "export * from './types/index.js';\n");
 fs.writeFileSync(path.join(dist, 'index.d.cts'), "export * from './cjs-types/index.js';\n");
 // On stderr: npm pack --json prints what prepack/prepare write to stdout before its JSON.
 console.error(`built dist/ (worker ${(workerSource.length / 1024).toFixed(1)} KiB)`);
+
+/**
+ * Deletes the declarations that index.d.ts does not reach through its imports: tsc emits one per source file,
+ * and the package should publish the types of its API, not those of every internal module (the worker's,
+ * the CLI's, the doctor's helpers).
+ */
+function pruneDeclarations(dir) {
+  const reached = new Set();
+  const pending = [path.join(dir, 'index.d.ts')];
+  while (pending.length > 0) {
+    const file = pending.pop();
+    if (reached.has(file)) continue;
+    reached.add(file);
+    // Comments may quote import paths (examples): only code counts.
+    const code = fs
+      .readFileSync(file, 'utf8')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/^\s*\/\/.*$/gm, '');
+    for (const [, specifier] of code.matchAll(/(?:from\s+|import\(\s*)['"](\.{1,2}\/[^'"]+)\.js['"]/g)) {
+      pending.push(path.resolve(path.dirname(file), `${specifier}.d.ts`));
+    }
+  }
+  const visit = (folder) => {
+    for (const entry of fs.readdirSync(folder, { withFileTypes: true })) {
+      const full = path.join(folder, entry.name);
+      if (entry.isDirectory()) {
+        visit(full);
+        if (fs.readdirSync(full).length === 0) fs.rmdirSync(full);
+      } else if (entry.name.endsWith('.d.ts') && !reached.has(full)) fs.rmSync(full);
+    }
+  };
+  visit(dir);
+  for (const file of reached)
+    if (!fs.existsSync(file)) throw new Error(`build: ${path.relative(dir, file)} is imported by the declarations but was not emitted`);
+}

@@ -20,6 +20,12 @@ test('the packed package installs and works from an ES module and from CommonJS'
     assert.ok(files.includes('dist/index.mjs') && files.includes('dist/index.cjs') && files.includes('dist/index.d.mts'), files.join(', '));
     assert.ok(files.includes('dist/cli.mjs'), 'the syncbridge command is packed');
     assert.ok(!files.some((f) => f.startsWith('src/') || f.startsWith('test/')), 'only what users need is packed');
+    // The declarations of the API (and what its types refer to), not one per internal module.
+    const declarations = files.filter((f) => f.startsWith('dist/types/'));
+    assert.ok(declarations.includes('dist/types/index.d.ts') && declarations.includes('dist/types/api/types.d.ts'), declarations.join(', '));
+    for (const internal of ['dist/types/worker/dispatch.d.ts', 'dist/types/cli.d.ts', 'dist/types/wire/clone-check.d.ts', 'dist/types/env/cores.d.ts']) {
+      assert.ok(!files.includes(internal), `${internal} is not published`);
+    }
 
     const app = path.join(scratch, 'app');
     fs.mkdirSync(app);
