@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { syncify } from 'syncbridge';
-import { fixture } from './helpers.mjs';
+import { fixture, runScript } from './helpers.mjs';
 
 const m = syncify(fixture('payloads-module.mjs'), { timeout: 60_000 });
 const MiB = 1024 * 1024;
@@ -99,6 +99,39 @@ test('small typed arrays, Buffers and DataViews arrive in buffers of their own b
   assert.equal(new Set(back.map((v) => v.buffer)).size, back.length, 'no two share a buffer');
   const echoed = m.echo({ when: new Date(0), bytes: new Uint8Array([5, 6]) });
   assert.deepEqual([echoed.bytes.byteOffset, echoed.bytes.buffer.byteLength], [0, 2]);
+});
+
+test("under the process strategy, neither side holds a big message's memory once calls go on small or stop", () => {
+  // Big message frames are read into a buffer kept for the next, and a repeated size gets a spare made ready:
+  // both must go once big messages stop, not live as long as the worker.
+  const result = runScript(
+    `import { syncify } from ${JSON.stringify(import.meta.resolve('syncbridge'))};
+    const m = syncify(${JSON.stringify(fixture('payloads-module.mjs').href)}, { strategy: 'process', execArgv: ['--expose-gc'], timeout: 60_000 });
+    const MiB = 1024 * 1024;
+    let big = m.bytes(32 * MiB, 1);
+    big = m.bytes(32 * MiB, 2);
+    const sent = new Uint8Array(32 * MiB).fill(3);
+    m.describe(sent);
+    m.describe(sent);
+    big = undefined;
+    m.echo(1);
+    // Collected buffers are freed by a sweeper after the collection: give it a moment, twice.
+    const settle = async (ms) => {
+      globalThis.gc();
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      globalThis.gc();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    };
+    await settle(200);
+    const caller = process.memoryUsage().arrayBuffers - sent.byteLength;
+    await settle(1500);
+    console.log(JSON.stringify({ caller, worker: m.arrayBuffersAfterGc() }));`,
+    { args: ['--expose-gc'], timeout: 60_000 },
+  );
+  assert.equal(result.status, 0, result.stderr);
+  const { caller, worker } = JSON.parse(result.stdout.trim().split('\n').at(-1));
+  assert.ok(caller < 8 * MiB, `the caller still holds ${(caller / MiB).toFixed(1)} MiB`);
+  assert.ok(worker < 8 * MiB, `the worker process still holds ${(worker / MiB).toFixed(1)} MiB`);
 });
 
 test('a subarray view arrives as its own bytes, not its whole buffer', () => {

@@ -27,7 +27,7 @@ import { ENDED, type Incoming, type Link, type Outgoing } from '../session/link.
 import { defaultExecArgv } from '../thread/loaders.js';
 import { decodeMessage, type Frame, FrameKind, FrameReader, frameOf, messageFrame, writeAllSync } from '../wire/frames.js';
 import { writeWorkerOutput } from '../wire/output.js';
-import { SpareBuffer } from '../wire/spare-buffer.js';
+import { SPARE_IDLE_MS, SpareBuffer } from '../wire/spare-buffer.js';
 import type { Request } from '../wire/protocol.js';
 import { detach, isDetached } from '../wire/transfer.js';
 
@@ -147,6 +147,18 @@ class ProcessLink implements Link {
   readonly #reader = new FrameReader();
   /** The buffer for the next answer's big binary part, made ready while the worker works. */
   readonly #spare = new SpareBuffer();
+  #bigBuffersTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Big answers were in play: the kept frame buffer and the spare go within SPARE_IDLE_MS, once this thread's event loop runs. */
+  #letBigBuffersGoLater(): void {
+    if (this.#bigBuffersTimer || !(this.#reader.keeps || this.#spare.held)) return;
+    this.#bigBuffersTimer = setTimeout(() => {
+      this.#bigBuffersTimer = undefined;
+      this.#spare.drop();
+      this.#reader.dropKept();
+    }, SPARE_IDLE_MS);
+    this.#bigBuffersTimer.unref();
+  }
   readonly #readBuffer = Buffer.allocUnsafe(READ_CHUNK);
   #ready = false;
   /** Our end of the socket reached its end: the child is gone (or going). */
@@ -370,6 +382,7 @@ class ProcessLink implements Link {
           return decodeMessage(frame.kind, frame.payload, this.#spare) as Incoming;
         } finally {
           this.#reader.release(frame);
+          this.#letBigBuffersGoLater();
         }
       default:
         return undefined;

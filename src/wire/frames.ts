@@ -70,8 +70,9 @@ export interface Frame {
   payload: Buffer;
 }
 
-/** A message frame's body from this size is read into the reader's kept buffer (FrameReader.release). */
+/** A message frame's body from this size up to KEEP_BODY_MAX is read into the reader's kept buffer (FrameReader.release). */
 const KEEP_BODY_ABOVE = 64 * 1024;
+const KEEP_BODY_MAX = 64 * 1024 * 1024;
 
 /**
  * Bytes in, whole frames out, each payload copied once into a buffer of its own; except a big message's
@@ -114,11 +115,26 @@ export class FrameReader {
   }
 
   #bodyFor(kind: FrameKind, length: number): Buffer {
-    if (length < KEEP_BODY_ABOVE || this.#lent || (kind !== FrameKind.JSON && kind !== FrameKind.V8)) return Buffer.allocUnsafe(length);
+    const message = kind === FrameKind.JSON || kind === FrameKind.V8;
+    if (!message || this.#lent || length < KEEP_BODY_ABOVE || length > KEEP_BODY_MAX) {
+      // Big messages have stopped (or are too big to hold on to): the kept buffer goes.
+      if (message && !this.#lent) this.#kept = undefined;
+      return Buffer.allocUnsafe(length);
+    }
     // Grown to fit; a much smaller message lets a big kept buffer go rather than hold it.
     if (!this.#kept || this.#kept.length < length || this.#kept.length > 4 * length) this.#kept = Buffer.allocUnsafeSlow(length);
     this.#lent = true;
     return this.#kept.subarray(0, length);
+  }
+
+  /** Whether a kept buffer is held (its memory). */
+  get keeps(): boolean {
+    return this.#kept !== undefined;
+  }
+
+  /** Lets the kept buffer go (calls have stopped for a while), unless it is lent out. */
+  dropKept(): void {
+    if (!this.#lent) this.#kept = undefined;
   }
 
   /** Gives back a message frame's body once it is decoded (nothing may refer to it afterwards). */

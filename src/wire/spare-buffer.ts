@@ -14,6 +14,10 @@
 
 /** Below this a part's faults (under 32 pages) cost less than the bookkeeping is worth. */
 export const SPARE_MIN_BYTES = 128 * 1024;
+/** How long a side that stopped receiving holds its spare (and a process's kept frame buffer). */
+export const SPARE_IDLE_MS = 1000;
+/** Above this no spare is made: it would hold that much memory, and touching it all blocks this thread long. */
+export const SPARE_MAX_BYTES = 64 * 1024 * 1024;
 /** Pages are touched in steps of this many bytes between looks at whether the message has come. */
 const PREPARE_STEP_BYTES = 16 * 1024;
 /** Touching one byte per 4 KiB faults every page in (larger pages are touched more than once: harmless). */
@@ -62,7 +66,7 @@ export class SpareBuffer {
 
   /** Records the largest binary part of a message just received (0 if it had none), to guess the next one's size. */
   noteReceived(largestPart: number): void {
-    const size = largestPart >= SPARE_MIN_BYTES ? largestPart : 0;
+    const size = largestPart >= SPARE_MIN_BYTES && largestPart <= SPARE_MAX_BYTES ? largestPart : 0;
     this.#expected = size > 0 && size === this.#last ? size : 0;
     this.#last = size;
     // A spare of another size will not be taken: let it go now rather than hold its memory.
@@ -74,7 +78,13 @@ export class SpareBuffer {
     const expected = this.#expected;
     if (expected === 0) return false;
     if (this.#spare === undefined) {
-      this.#spare = freshBuffer(expected);
+      try {
+        this.#spare = freshBuffer(expected);
+      } catch {
+        // Out of memory for a guess: stop guessing (the message itself may still fit).
+        this.#expected = 0;
+        return false;
+      }
       this.#touched = 0;
     }
     const spare = this.#spare;

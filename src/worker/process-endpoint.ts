@@ -11,7 +11,7 @@ import net from 'node:net';
 import { detectRuntime } from '../env/runtime.js';
 import { ErrorCodes } from '../errors.js';
 import { decodeMessage, FrameKind, FrameReader, frameOf, messageFrame, writeAllSync } from '../wire/frames.js';
-import { SpareBuffer } from '../wire/spare-buffer.js';
+import { SPARE_IDLE_MS, SpareBuffer } from '../wire/spare-buffer.js';
 import { patchOutput } from '../wire/output.js';
 import { detach } from '../wire/transfer.js';
 import type { Request, Response } from '../wire/protocol.js';
@@ -87,6 +87,7 @@ export function serveProcess(): void {
     },
     post: (event) => write(messageFrame(event, false)),
     inFlight: (count) => {
+      if (count === 0) letBigBuffersGoLater();
       // The last answer is out: stay awake a moment for the next request (below).
       if (count === 0 && spinMicros > 0 && !spinQueued) {
         spinQueued = true;
@@ -113,6 +114,17 @@ export function serveProcess(): void {
   const reader = new FrameReader();
   /** The buffer for the next request's big binary part, made ready in the spin after an answer. */
   const spare = new SpareBuffer();
+  /** Big payloads were in play: their buffers are let go within SPARE_IDLE_MS (made again if they go on). */
+  let bigBuffersTimer: ReturnType<typeof setTimeout> | undefined;
+  const letBigBuffersGoLater = () => {
+    if (bigBuffersTimer || !(spare.held || spare.wanted || reader.keeps)) return;
+    bigBuffersTimer = setTimeout(() => {
+      bigBuffersTimer = undefined;
+      spare.drop();
+      reader.dropKept();
+    }, SPARE_IDLE_MS);
+    bigBuffersTimer.unref();
+  };
   /**
    * After an answer, read the socket in a short spin (the caller's spin budget, which it sets in our
    * environment): a process woken from epoll takes tens of µs, a spinning one answers the next request of

@@ -23,7 +23,7 @@ import {
   WorkerState,
   writeMessage,
 } from '../wire/protocol.js';
-import { SpareBuffer } from '../wire/spare-buffer.js';
+import { SPARE_IDLE_MS, SpareBuffer } from '../wire/spare-buffer.js';
 import { AdaptiveSpin } from '../wire/spin.js';
 import { outstandingCallbacks } from './callbacks.js';
 import { handle, isRetiring, refuse, setUpDispatch } from './dispatch.js';
@@ -46,8 +46,6 @@ export interface ThreadWorkerData {
 
 /** Often enough for timers and I/O under back-to-back calls; rarely enough to cost little (~1%). */
 const YIELD_EVERY_MS = 10;
-/** A spare buffer (spare-buffer.ts) is let go after this long without requests. */
-const SPARE_IDLE_MS = 1000;
 /** A spin through the caller's gap (up to SYNCBRIDGE_SPIN_GAP_MICROS) lets the event loop run this often. */
 const SPIN_SLICE_MICROS = 500;
 
