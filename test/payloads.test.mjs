@@ -134,6 +134,30 @@ test("under the process strategy, neither side holds a big message's memory once
   assert.ok(worker < 8 * MiB, `the worker process still holds ${(worker / MiB).toFixed(1)} MiB`);
 });
 
+test('a structured value read out of the shared area stays intact when later calls overwrite the area', () => {
+  // v8 deserialization reads straight from shared memory: nothing it returns may still point into it.
+  const first = m.echo(
+    new Map([
+      ['text', 'x'.repeat(300)],
+      ['bytes', new Uint8Array([1, 2, 3])],
+      ['when', new Date(5)],
+      ['raw', new Uint8Array([7, 7]).buffer],
+    ]),
+  );
+  for (let i = 0; i < 20; i++)
+    m.echo(
+      new Map([
+        ['text', 'y'.repeat(300)],
+        ['bytes', new Uint8Array([9, 9, 9])],
+        ['raw', new Uint8Array([0, 0]).buffer],
+      ]),
+    );
+  assert.equal(first.get('text'), 'x'.repeat(300));
+  assert.deepEqual([...first.get('bytes')], [1, 2, 3]);
+  assert.equal(first.get('when').getTime(), 5);
+  assert.deepEqual([...new Uint8Array(first.get('raw'))], [7, 7]);
+});
+
 test('a subarray view arrives as its own bytes, not its whole buffer', () => {
   const whole = bytes(4 * MiB, 7);
   const view = whole.subarray(12345, 12345 + 2 * MiB);

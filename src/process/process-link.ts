@@ -27,7 +27,7 @@ import { ENDED, type Incoming, type Link, type Outgoing } from '../session/link.
 import { defaultExecArgv } from '../thread/loaders.js';
 import { decodeMessage, type Frame, FrameKind, FrameReader, frameOf, messageFrame, writeAllSync } from '../wire/frames.js';
 import { writeWorkerOutput } from '../wire/output.js';
-import { SPARE_IDLE_MS, SpareBuffer } from '../wire/spare-buffer.js';
+import { letGoWhenIdle, PROBE_EVERY_STEPS, SpareBuffer } from '../wire/spare-buffer.js';
 import type { Request } from '../wire/protocol.js';
 import { detach, isDetached } from '../wire/transfer.js';
 
@@ -47,8 +47,6 @@ const BOOTSTRAP =
 const IN_WORKER_PROCESS = 'SYNCBRIDGE_WORKER_PROCESS';
 
 const READ_CHUNK = 64 * 1024;
-/** While a spare buffer is made ready, the socket is looked at after every this many steps (16 KiB each). */
-const PROBE_EVERY_STEPS = 4;
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /** The heap and stack limits a process takes as flags (resourceLimits, in the units worker_threads uses). */
@@ -147,18 +145,14 @@ class ProcessLink implements Link {
   readonly #reader = new FrameReader();
   /** The buffer for the next answer's big binary part, made ready while the worker works. */
   readonly #spare = new SpareBuffer();
-  #bigBuffersTimer: ReturnType<typeof setTimeout> | undefined;
-
-  /** Big answers were in play: the kept frame buffer and the spare go within SPARE_IDLE_MS, once this thread's event loop runs. */
-  #letBigBuffersGoLater(): void {
-    if (this.#bigBuffersTimer || !(this.#reader.keeps || this.#spare.held)) return;
-    this.#bigBuffersTimer = setTimeout(() => {
-      this.#bigBuffersTimer = undefined;
+  /** Big answers were in play: the kept frame buffer and the spare go once calls stop (this thread's event loop runs then). */
+  readonly #letBigBuffersGoLater = letGoWhenIdle(
+    () => this.#reader.keeps || this.#spare.held,
+    () => {
       this.#spare.drop();
       this.#reader.dropKept();
-    }, SPARE_IDLE_MS);
-    this.#bigBuffersTimer.unref();
-  }
+    },
+  );
   readonly #readBuffer = Buffer.allocUnsafe(READ_CHUNK);
   #ready = false;
   /** Our end of the socket reached its end: the child is gone (or going). */
@@ -307,7 +301,7 @@ class ProcessLink implements Link {
     const spinMs = (defaults.callerSpinMicros + defaults.wakeSpinMicros) / 1000;
     // While the worker works: the answer's big binary part, if the last answers had one of a size, gets its
     // memory ready (spare-buffer.ts). A look at the socket costs a system call: one per few steps.
-    for (let step = 1; this.#spare.wanted && this.#spare.prepare(); step++) if (step % PROBE_EVERY_STEPS === 0 && this.#readAvailable()) break;
+    this.#spare.prepareWhile(() => !this.#readAvailable(), PROBE_EVERY_STEPS);
     for (;;) {
       const frame = this.#reader.next();
       if (frame) {

@@ -227,7 +227,7 @@ class ThreadLink implements Link {
       if (!spun) {
         // While the worker works: the answer's big part, if the last answers had one of a size, gets its
         // memory ready (spare-buffer.ts); it stops once the answer has come (the rest faults in as it is copied).
-        while (this.#spare.wanted && Atomics.load(words, Word.SIGNAL) === signal && this.#spare.prepare());
+        this.#spare.prepareWhile(() => Atomics.load(words, Word.SIGNAL) === signal);
         // Spin first: the answer to a quick call arrives before a park/wake cycle would finish.
         spun = true;
         this.#spin.spin(words, Word.SIGNAL, signal, this.#spin.budget(this.#wokeWorker));

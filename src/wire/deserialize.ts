@@ -41,9 +41,14 @@ class OwningDeserializer extends v8.DefaultDeserializer {
   }
 }
 
-/** `spare`: where a big view's copy may come from (a buffer made ready while this side waited; spare-buffer.ts). */
+/**
+ * `bytes` may be shared memory that the next message overwrites: nothing returned refers to it (V8 copies
+ * strings and ArrayBuffers, views get buffers of their own). `spare`: where a big view's copy may come from
+ * (a buffer made ready while this side waited; spare-buffer.ts).
+ */
 export function deserialize(bytes: Uint8Array, spare?: SpareBuffer): unknown {
-  if (!overridable) return v8.deserialize(bytes);
+  // Without the hook, views may point into the bytes read: copy shared memory out first.
+  if (!overridable) return v8.deserialize(bytes.buffer instanceof SharedArrayBuffer ? Buffer.from(bytes) : bytes);
   const reader = new OwningDeserializer(bytes, spare);
   reader.readHeader();
   const value = reader.readValue();

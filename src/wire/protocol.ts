@@ -348,9 +348,7 @@ function decode(bytes: Uint8Array, length: number): unknown {
     return JSON.parse(text);
   }
   bytes = bytes.subarray(0, length);
-  // Copy shared memory out first: the area is overwritten by the next message while the strings and views
-  // being read may still point into it (typed arrays get buffers of their own: deserialize.ts).
-  return deserialize(bytes.buffer instanceof SharedArrayBuffer ? Buffer.from(bytes) : bytes);
+  return deserialize(bytes);
 }
 
 /** `spare`: this side's buffer for big parts (spare-buffer.ts), told of every message read. */

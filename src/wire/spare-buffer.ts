@@ -20,6 +20,8 @@ export const SPARE_IDLE_MS = 1000;
 export const SPARE_MAX_BYTES = 64 * 1024 * 1024;
 /** Pages are touched in steps of this many bytes between looks at whether the message has come. */
 const PREPARE_STEP_BYTES = 16 * 1024;
+/** Where a look at whether the message has come is a system call (a socket read), it is made every this many steps. */
+export const PROBE_EVERY_STEPS = 4;
 /** Touching one byte per 4 KiB faults every page in (larger pages are touched more than once: harmless). */
 const PAGE = 4096;
 
@@ -94,9 +96,36 @@ export class SpareBuffer {
     return end < expected;
   }
 
+  /**
+   * Makes the spare ready while `waiting()` says the message has not come, asking it before every `every`-th
+   * step (a look that costs a system call is asked less often). What is left faults in during the copy.
+   */
+  prepareWhile(waiting: () => boolean, every = 1): void {
+    for (let step = 0; this.wanted; step++) {
+      if (step % every === 0 && !waiting()) return;
+      if (!this.prepare()) return;
+    }
+  }
+
   /** Lets the spare go (its side is idle, or the guess changed). */
   drop(): void {
     this.#spare = undefined;
     this.#touched = 0;
   }
+}
+
+/**
+ * For a side whose event loop runs between calls: `arm()` after each message; `letGo` runs once SPARE_IDLE_MS
+ * later if `holds()` said big buffers were held (made again if big messages go on). The timer is unref'd.
+ */
+export function letGoWhenIdle(holds: () => boolean, letGo: () => void): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return () => {
+    if (timer || !holds()) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      letGo();
+    }, SPARE_IDLE_MS);
+    timer.unref();
+  };
 }

@@ -11,7 +11,7 @@ import net from 'node:net';
 import { detectRuntime } from '../env/runtime.js';
 import { ErrorCodes } from '../errors.js';
 import { decodeMessage, FrameKind, FrameReader, frameOf, messageFrame, writeAllSync } from '../wire/frames.js';
-import { SPARE_IDLE_MS, SpareBuffer } from '../wire/spare-buffer.js';
+import { letGoWhenIdle, PROBE_EVERY_STEPS, SpareBuffer } from '../wire/spare-buffer.js';
 import { patchOutput } from '../wire/output.js';
 import { detach } from '../wire/transfer.js';
 import type { Request, Response } from '../wire/protocol.js';
@@ -115,16 +115,13 @@ export function serveProcess(): void {
   /** The buffer for the next request's big binary part, made ready in the spin after an answer. */
   const spare = new SpareBuffer();
   /** Big payloads were in play: their buffers are let go within SPARE_IDLE_MS (made again if they go on). */
-  let bigBuffersTimer: ReturnType<typeof setTimeout> | undefined;
-  const letBigBuffersGoLater = () => {
-    if (bigBuffersTimer || !(spare.held || spare.wanted || reader.keeps)) return;
-    bigBuffersTimer = setTimeout(() => {
-      bigBuffersTimer = undefined;
+  const letBigBuffersGoLater = letGoWhenIdle(
+    () => spare.held || spare.wanted || reader.keeps,
+    () => {
       spare.drop();
       reader.dropKept();
-    }, SPARE_IDLE_MS);
-    bigBuffersTimer.unref();
-  };
+    },
+  );
   /**
    * After an answer, read the socket in a short spin (the caller's spin budget, which it sets in our
    * environment): a process woken from epoll takes tens of µs, a spinning one answers the next request of
@@ -133,37 +130,34 @@ export function serveProcess(): void {
   // Only on the socket's non-blocking descriptor: the fs.read path's is blocking, and its reads are in flight.
   const spinMicros = socket ? Number(process.env.SYNCBRIDGE_SPIN_MICROS) || 0 : 0;
   const spinBuffer = Buffer.allocUnsafe(64 * 1024);
-  /** While a spare buffer is made ready, the socket is looked at after every this many steps (16 KiB each). */
-  const PROBE_EVERY_STEPS = 4;
   let spinQueued = false;
   const spinForNext = () => {
     spinQueued = false;
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0; // an empty read throws EAGAIN: without a stack, cheaply
-    try {
-      // First, if the last requests had a big binary part of one size, the next one's memory (spare-buffer.ts),
-      // looking at the socket every few steps; then the spin proper.
-      let preparing = spare.wanted;
-      let until = preparing ? Number.POSITIVE_INFINITY : performance.now() + spinMicros / 1000;
-      for (let step = 1; ; step++) {
-        if (preparing) {
-          preparing = spare.prepare();
-          if (!preparing) until = performance.now() + spinMicros / 1000;
-          else if (step % PROBE_EVERY_STEPS !== 0) continue;
-        }
-        if (performance.now() >= until) break;
-        let count: number;
-        try {
-          count = fs.readSync(CHANNEL_FD, spinBuffer, 0, spinBuffer.length, null);
-        } catch (error) {
-          if ((error as { code?: unknown }).code === 'EAGAIN') continue;
-          return;
-        }
-        if (count === 0) return callerGone();
-        Error.stackTraceLimit = limit;
-        onBytes(spinBuffer.subarray(0, count));
-        return;
+    /** One non-blocking read: true once there is nothing more to spin for (bytes handled, or the socket gone). */
+    const readOnce = (): boolean => {
+      let count: number;
+      try {
+        count = fs.readSync(CHANNEL_FD, spinBuffer, 0, spinBuffer.length, null);
+      } catch (error) {
+        return (error as { code?: unknown }).code !== 'EAGAIN';
       }
+      if (count === 0) {
+        callerGone();
+        return true;
+      }
+      Error.stackTraceLimit = limit;
+      onBytes(spinBuffer.subarray(0, count));
+      return true;
+    };
+    try {
+      // First, if the last requests had a big binary part of one size, the next one's memory (spare-buffer.ts);
+      // then the spin proper.
+      let done = false;
+      spare.prepareWhile(() => !(done = readOnce()), PROBE_EVERY_STEPS);
+      const until = performance.now() + spinMicros / 1000;
+      while (!done && performance.now() < until) done = readOnce();
     } finally {
       Error.stackTraceLimit = limit;
     }

@@ -247,7 +247,7 @@ export function serveThread(): void {
       let seen = -1;
       if (Atomics.load(words, Word.REQUEST_SEQ) === handled) {
         // In the gap: the next request's big part, if the last requests had one of a size, gets its memory ready.
-        while (spare.wanted && Atomics.load(words, Word.REQUEST_SEQ) === handled && spare.prepare());
+        spare.prepareWhile(() => Atomics.load(words, Word.REQUEST_SEQ) === handled);
         const spun = awaitRequest();
         if (!(spun === true || (spun !== false && (await spun)))) {
           await parked();
